@@ -1,0 +1,166 @@
+using System.Numerics.Tensors;
+
+namespace MlNetVae.Engine.Autodiff;
+
+public sealed partial class Tape
+{
+    /// <summary>Elementwise e^x. Output has the shape of <paramref name="x"/>.</summary>
+    public Node Exp(Node x) => Unary<ExpNode>(x);
+
+    /// <summary>Elementwise natural logarithm; x &lt;= 0 gives -inf or NaN as <see cref="MathF.Log(float)"/> does.</summary>
+    public Node Log(Node x) => Unary<LogNode>(x);
+
+    /// <summary>Elementwise log(1 + x), accurate for x near 0 (where log of 1 + x in float loses every digit).</summary>
+    public Node Log1p(Node x) => Unary<Log1pNode>(x);
+
+    /// <summary>Elementwise x^2.</summary>
+    public Node Square(Node x) => Unary<SquareNode>(x);
+
+    /// <summary>
+    /// Elementwise min(max(x, <paramref name="min"/>), <paramref name="max"/>), for example to keep a log-variance in a
+    /// range where exp does not overflow. The gradient passes only where min &lt; x &lt; max (it is 0 on and beyond the bounds).
+    /// </summary>
+    public Node Clamp(Node x, float min, float max)
+    {
+        if (!(min <= max)) throw new ArgumentException($"clamp needs min <= max, got min {min} and max {max}", nameof(min));
+        var node = Push<ClampNode>();
+        (node.Min, node.Max) = (min, max);
+        node.Forward(x);
+        return node;
+    }
+
+    private T Unary<T>(Node x) where T : UnaryNode, new()
+    {
+        var node = Push<T>();
+        node.Forward(x);
+        return node;
+    }
+}
+
+/// <summary>
+/// Base of the elementwise ops y = f(x): one input and an output of its shape. Backward runs only when the
+/// input requires a gradient, since this node's <see cref="Node.RequiresGrad"/> is the input's.
+/// </summary>
+internal abstract class UnaryNode : Node
+{
+    private Node _x = null!;
+
+    public void Forward(Node x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        _x = x;
+        RequiresGrad = x.RequiresGrad;
+        Apply(x.Value.Span, Output(x.Value.Shape).Span);
+    }
+
+    /// <summary>y = f(x) elementwise; x and y never overlap.</summary>
+    private protected abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>dx += dy * f'(x), given x, y = f(x) and dy.</summary>
+    private protected abstract void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
+
+    internal override void Backward(Compute compute) => AddGradient(_x.Value.Span, Value.Span, Grad!.Span, _x.Grad!.Span);
+
+    /// <summary>The input's shape, for scratch buffers.</summary>
+    private protected ReadOnlySpan<int> Shape => _x.Value.Shape;
+}
+
+internal sealed class ExpNode : UnaryNode
+{
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Exp(x, y);
+
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        TensorPrimitives.MultiplyAdd(dy, y, dx, dx);
+}
+
+internal sealed class LogNode : UnaryNode
+{
+    private Tensor? _scratch;
+
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Log(x, y);
+
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var g = Scratch(ref _scratch, Shape);
+        TensorPrimitives.Divide(dy, x, g);
+        TensorPrimitives.Add(dx, g, dx);
+    }
+}
+
+internal sealed class Log1pNode : UnaryNode
+{
+    private Tensor? _scratch;
+
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => StableMath.Log1p(x, Scratch(ref _scratch, Shape), y);
+
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var g = Scratch(ref _scratch, Shape);
+        TensorPrimitives.Add(x, 1f, g);
+        TensorPrimitives.Divide(dy, g, g);
+        TensorPrimitives.Add(dx, g, dx);
+    }
+}
+
+internal sealed class SquareNode : UnaryNode
+{
+    private Tensor? _scratch;
+
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Multiply(x, x, y);
+
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var twoX = Scratch(ref _scratch, Shape);
+        TensorPrimitives.Multiply(x, 2f, twoX);
+        TensorPrimitives.MultiplyAdd(dy, twoX, dx, dx);
+    }
+}
+
+internal sealed class ClampNode : UnaryNode
+{
+    public float Min, Max;
+
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Clamp(x, Min, Max, y);
+
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] > Min && x[i] < Max) dx[i] += dy[i];
+    }
+}
+
+/// <summary>Elementwise functions that need more care than TensorPrimitives gives them.</summary>
+internal static class StableMath
+{
+    /// <summary>
+    /// y = log(1 + x). TensorPrimitives.LogP1 evaluates log(1 + x) as written, which returns 0 for |x| &lt; 6e-8
+    /// and has a relative error of 1e-4 at x = 1e-5. Goldberg's correction fixes that: w = fl(1 + x) is exactly
+    /// 1 + u for u = w - 1, and log(w) * x / u cancels the rounding of w to within a few ulps.
+    /// x, <paramref name="scratch"/> and y must not overlap.
+    /// </summary>
+    public static void Log1p(ReadOnlySpan<float> x, Span<float> scratch, Span<float> y)
+    {
+        TensorPrimitives.Add(x, 1f, y);             // w
+        TensorPrimitives.Subtract(y, 1f, scratch);  // u = w - 1, exact
+        TensorPrimitives.Divide(x, scratch, scratch);
+        TensorPrimitives.Log(y, y);
+        for (int i = 0; i < y.Length; i++)
+        {
+            float logW = y[i];
+            // log(w) == 0 means w == 1 and log1p(x) == x to float precision; infinities (x = -1, x = +inf) stand as they are.
+            y[i] = logW == 0 ? x[i] : float.IsInfinity(logW) ? logW : logW * scratch[i];
+        }
+    }
+
+    /// <summary>
+    /// y = log1p(e^-|x|), the bounded part of softplus and of the logistic loss: e^-|x| is in (0, 1], so it
+    /// never overflows. x, <paramref name="a"/>, <paramref name="b"/> and y must not overlap.
+    /// </summary>
+    public static void SoftplusOfMinusAbs(ReadOnlySpan<float> x, Span<float> a, Span<float> b, Span<float> y)
+    {
+        TensorPrimitives.Abs(x, a);
+        TensorPrimitives.Negate(a, a);
+        TensorPrimitives.Exp(a, a);
+        Log1p(a, b, y);
+    }
+}
