@@ -19,6 +19,9 @@ public abstract class Node
     /// <summary>True when a gradient flows to this node (it is, or depends on, something trainable).</summary>
     public bool RequiresGrad { get; internal set; }
 
+    /// <summary>Where the node was last recorded on its tape; -1 for nodes never recorded (parameters).</summary>
+    internal int Position { get; set; } = -1;
+
     /// <summary>Adds this node's gradient contribution to its inputs' gradients (+=). Called only when <see cref="RequiresGrad"/>.</summary>
     internal abstract void Backward(Compute compute);
 

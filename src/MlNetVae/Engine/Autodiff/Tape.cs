@@ -7,8 +7,8 @@ namespace MlNetVae.Engine.Autodiff;
 /// The order of recording is a topological order, so <see cref="Backward(Node)"/> is one reverse loop. After
 /// <see cref="Reset"/>, the next pass reuses the node objects and buffers recorded at the same positions
 /// when the op is the same: a training loop that records the same graph every step allocates nothing.
-/// Each op lives in its own file (Ops/) as a <c>partial</c> method of this class beside its node type,
-/// so every derivative rule is written exactly once.
+/// Each op is a <c>partial</c> method of this class beside its node type in Ops/ (one file per group of related
+/// ops), so every derivative rule is written exactly once.
 /// </remarks>
 public sealed partial class Tape
 {
@@ -50,13 +50,17 @@ public sealed partial class Tape
 
     /// <summary>
     /// Vector-Jacobian product: back-propagates <paramref name="outputGrad"/> (d(something)/d(output), one value
-    /// per element of <paramref name="output"/>) to every recorded node and parameter.
+    /// per element of <paramref name="output"/>) to every recorded node and parameter. Nodes recorded after
+    /// <paramref name="output"/> (diagnostics computed from the loss's parts, say) cannot contribute and are skipped.
     /// </summary>
     public void Backward(Node output, ReadOnlySpan<float> outputGrad)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (outputGrad.Length != output.Value.Length)
             throw new ArgumentException($"output gradient has {outputGrad.Length} values for {output.Value}");
+        int last = output is Parameter ? -1 : output.Position;
+        if (output is not Parameter && (last < 0 || last >= _count || _nodes[last] != output))
+            throw new ArgumentException($"output {output.Value} was not recorded on this tape since its last Reset", nameof(output));
         for (int i = 0; i < _count; i++)
         {
             var node = _nodes[i];
@@ -67,7 +71,7 @@ public sealed partial class Tape
         if (!output.RequiresGrad) return;
         var seed = output.Grad!.Span;
         for (int i = 0; i < seed.Length; i++) seed[i] += outputGrad[i];
-        for (int i = _count - 1; i >= 0; i--)
+        for (int i = last; i >= 0; i--)
             if (_nodes[i].RequiresGrad) _nodes[i].Backward(Compute);
     }
 
@@ -76,10 +80,10 @@ public sealed partial class Tape
     {
         if (_count < _nodes.Count && _nodes[_count] is T reused)
         {
-            _count++;
+            reused.Position = _count++;
             return reused;
         }
-        var node = new T();
+        var node = new T { Position = _count };
         if (_count < _nodes.Count) _nodes[_count] = node;
         else _nodes.Add(node);
         _count++;
