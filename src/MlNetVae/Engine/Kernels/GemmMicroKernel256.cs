@@ -7,6 +7,7 @@ namespace MlNetVae.Engine.Kernels;
 /// AVX2 + FMA micro-kernel, a 6 x 16 tile: 12 ymm accumulators, 2 for the B row and 1 for the broadcast A
 /// value fill the 16 registers (the classic Haswell-era shape).
 /// </summary>
+[SkipLocalsInit]
 internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
 {
     public static int MR => 6;
@@ -79,39 +80,40 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
                 if (TV.Value > 1) c5b = Vector256.FusedMultiplyAdd(x, b1, c5b);
             }
         }
-        Store<TV>(c, c0a, c0b, cols, alpha, beta);
-        if (TR.Value > 1) Store<TV>(c + 1 * ldc, c1a, c1b, cols, alpha, beta);
-        if (TR.Value > 2) Store<TV>(c + 2 * ldc, c2a, c2b, cols, alpha, beta);
-        if (TR.Value > 3) Store<TV>(c + 3 * ldc, c3a, c3b, cols, alpha, beta);
-        if (TR.Value > 4) Store<TV>(c + 4 * ldc, c4a, c4b, cols, alpha, beta);
-        if (TR.Value > 5) Store<TV>(c + 5 * ldc, c5a, c5b, cols, alpha, beta);
+        // Spill the tile and merge it into C from memory: a call while the accumulators are live would make
+        // the JIT keep them on the stack (no vector register survives a call on x64 Unix).
+        Vector256<float>* t = stackalloc Vector256<float>[12];
+        t[0] = c0a;
+        if (TV.Value > 1) t[1] = c0b;
+        if (TR.Value > 1) { t[2] = c1a; if (TV.Value > 1) t[3] = c1b; }
+        if (TR.Value > 2) { t[4] = c2a; if (TV.Value > 1) t[5] = c2b; }
+        if (TR.Value > 3) { t[6] = c3a; if (TV.Value > 1) t[7] = c3b; }
+        if (TR.Value > 4) { t[8] = c4a; if (TV.Value > 1) t[9] = c4b; }
+        if (TR.Value > 5) { t[10] = c5a; if (TV.Value > 1) t[11] = c5b; }
+        Merge(t, c, ldc, TR.Value, cols, TV.Value, alpha, beta);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TV>(float* c, Vector256<float> lo, Vector256<float> hi, int cols, float alpha, float beta) where TV : ICount
+    // C = alpha * tile + beta * C (C unread when beta is 0). Partial rows at the right edge of C do the same
+    // arithmetic one element at a time, so a result never depends on where a tile boundary falls.
+    private static void Merge(Vector256<float>* t, float* c, int ldc, int rows, int cols, int vectors, float alpha, float beta)
     {
-        if (cols != TV.Value * 8) { StorePartial(c, lo, hi, cols, alpha, beta); return; }
-        Merge(c, lo, alpha, beta);
-        if (TV.Value > 1) Merge(c + 8, hi, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(float* c, Vector256<float> sum, float alpha, float beta)
-    {
-        sum *= alpha;
-        if (beta != 0) sum = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), sum);
-        sum.Store(c);
-    }
-
-    // The right edge of C: same arithmetic as Merge, one element at a time, so results do not depend on
-    // where a tile boundary falls.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartial(float* c, Vector256<float> lo, Vector256<float> hi, int cols, float alpha, float beta)
-    {
-        float* t = stackalloc float[16];
-        lo.Store(t);
-        hi.Store(t + 8);
-        for (int j = 0; j < cols; j++)
-            c[j] = beta == 0 ? t[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, t[j] * alpha);
+        for (int r = 0; r < rows; r++, t += 2, c += ldc)
+        {
+            if (cols == vectors * 8)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    var sum = t[v] * alpha;
+                    if (beta != 0) sum = Vector256.FusedMultiplyAdd(Vector256.Load(c + v * 8), Vector256.Create(beta), sum);
+                    sum.Store(c + v * 8);
+                }
+            }
+            else
+            {
+                float* s = (float*)t;
+                for (int j = 0; j < cols; j++)
+                    c[j] = beta == 0 ? s[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, s[j] * alpha);
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ namespace MlNetVae.Engine.Kernels;
 /// value fit the 32 registers. Per k step it does 24 FMAs for 2 B loads and 12 broadcasts, enough work to keep
 /// both FMA ports busy and hide the 4-cycle FMA latency (24 independent chains).
 /// </summary>
+[SkipLocalsInit]
 internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {
     public static int MR => 12;
@@ -124,45 +125,46 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
                 if (TV.Value > 1) c11b = Vector512.FusedMultiplyAdd(x, b1, c11b);
             }
         }
-        Store<TV>(c, c0a, c0b, cols, alpha, beta);
-        if (TR.Value > 1) Store<TV>(c + 1 * ldc, c1a, c1b, cols, alpha, beta);
-        if (TR.Value > 2) Store<TV>(c + 2 * ldc, c2a, c2b, cols, alpha, beta);
-        if (TR.Value > 3) Store<TV>(c + 3 * ldc, c3a, c3b, cols, alpha, beta);
-        if (TR.Value > 4) Store<TV>(c + 4 * ldc, c4a, c4b, cols, alpha, beta);
-        if (TR.Value > 5) Store<TV>(c + 5 * ldc, c5a, c5b, cols, alpha, beta);
-        if (TR.Value > 6) Store<TV>(c + 6 * ldc, c6a, c6b, cols, alpha, beta);
-        if (TR.Value > 7) Store<TV>(c + 7 * ldc, c7a, c7b, cols, alpha, beta);
-        if (TR.Value > 8) Store<TV>(c + 8 * ldc, c8a, c8b, cols, alpha, beta);
-        if (TR.Value > 9) Store<TV>(c + 9 * ldc, c9a, c9b, cols, alpha, beta);
-        if (TR.Value > 10) Store<TV>(c + 10 * ldc, c10a, c10b, cols, alpha, beta);
-        if (TR.Value > 11) Store<TV>(c + 11 * ldc, c11a, c11b, cols, alpha, beta);
+        // Spill the tile and merge it into C from memory: a call while the accumulators are live would make
+        // the JIT keep them on the stack (no vector register survives a call on x64 Unix).
+        Vector512<float>* t = stackalloc Vector512<float>[24];
+        t[0] = c0a;
+        if (TV.Value > 1) t[1] = c0b;
+        if (TR.Value > 1) { t[2] = c1a; if (TV.Value > 1) t[3] = c1b; }
+        if (TR.Value > 2) { t[4] = c2a; if (TV.Value > 1) t[5] = c2b; }
+        if (TR.Value > 3) { t[6] = c3a; if (TV.Value > 1) t[7] = c3b; }
+        if (TR.Value > 4) { t[8] = c4a; if (TV.Value > 1) t[9] = c4b; }
+        if (TR.Value > 5) { t[10] = c5a; if (TV.Value > 1) t[11] = c5b; }
+        if (TR.Value > 6) { t[12] = c6a; if (TV.Value > 1) t[13] = c6b; }
+        if (TR.Value > 7) { t[14] = c7a; if (TV.Value > 1) t[15] = c7b; }
+        if (TR.Value > 8) { t[16] = c8a; if (TV.Value > 1) t[17] = c8b; }
+        if (TR.Value > 9) { t[18] = c9a; if (TV.Value > 1) t[19] = c9b; }
+        if (TR.Value > 10) { t[20] = c10a; if (TV.Value > 1) t[21] = c10b; }
+        if (TR.Value > 11) { t[22] = c11a; if (TV.Value > 1) t[23] = c11b; }
+        Merge(t, c, ldc, TR.Value, cols, TV.Value, alpha, beta);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TV>(float* c, Vector512<float> lo, Vector512<float> hi, int cols, float alpha, float beta) where TV : ICount
+    // C = alpha * tile + beta * C (C unread when beta is 0). Partial rows at the right edge of C do the same
+    // arithmetic one element at a time, so a result never depends on where a tile boundary falls.
+    private static void Merge(Vector512<float>* t, float* c, int ldc, int rows, int cols, int vectors, float alpha, float beta)
     {
-        if (cols != TV.Value * 16) { StorePartial(c, lo, hi, cols, alpha, beta); return; }
-        Merge(c, lo, alpha, beta);
-        if (TV.Value > 1) Merge(c + 16, hi, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(float* c, Vector512<float> sum, float alpha, float beta)
-    {
-        sum *= alpha;
-        if (beta != 0) sum = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), sum);
-        sum.Store(c);
-    }
-
-    // The right edge of C: same arithmetic as Merge, one element at a time, so results do not depend on
-    // where a tile boundary falls.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartial(float* c, Vector512<float> lo, Vector512<float> hi, int cols, float alpha, float beta)
-    {
-        float* t = stackalloc float[32];
-        lo.Store(t);
-        hi.Store(t + 16);
-        for (int j = 0; j < cols; j++)
-            c[j] = beta == 0 ? t[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, t[j] * alpha);
+        for (int r = 0; r < rows; r++, t += 2, c += ldc)
+        {
+            if (cols == vectors * 16)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    var sum = t[v] * alpha;
+                    if (beta != 0) sum = Vector512.FusedMultiplyAdd(Vector512.Load(c + v * 16), Vector512.Create(beta), sum);
+                    sum.Store(c + v * 16);
+                }
+            }
+            else
+            {
+                float* s = (float*)t;
+                for (int j = 0; j < cols; j++)
+                    c[j] = beta == 0 ? s[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, s[j] * alpha);
+            }
+        }
     }
 }
