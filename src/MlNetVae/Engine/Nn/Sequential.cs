@@ -1,5 +1,5 @@
 using MlNetVae.Engine.Autodiff;
-using MlNetVae.Engine.Random;
+using MlNetVae.Engine.Randomness;
 
 namespace MlNetVae.Engine.Nn;
 

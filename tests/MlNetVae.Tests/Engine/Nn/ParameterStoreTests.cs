@@ -1,5 +1,5 @@
 using MlNetVae.Engine.Nn;
-using MlNetVae.Engine.Random;
+using MlNetVae.Engine.Randomness;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Nn;

@@ -3,7 +3,7 @@ using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Optim;
-using MlNetVae.Engine.Random;
+using MlNetVae.Engine.Randomness;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Optim;

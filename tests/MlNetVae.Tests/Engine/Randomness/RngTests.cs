@@ -1,7 +1,7 @@
-using MlNetVae.Engine.Random;
+using MlNetVae.Engine.Randomness;
 using NUnit.Framework;
 
-namespace MlNetVae.Tests.Engine.Random;
+namespace MlNetVae.Tests.Engine.Randomness;
 
 public class RngTests
 {

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace MlNetVae.Engine.Random;
+namespace MlNetVae.Engine.Randomness;
 
 /// <summary>
 /// The engine's one seeded random generator (xoshiro256**): uniform and standard-normal floats in bulk.

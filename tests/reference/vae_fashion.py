@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""The pytorch/examples VAE on Fashion-MNIST: the peer MlNetVae's VAE benchmark measures itself against.
+
+Encoder 784-400-20 (ReLU), decoder 20-400-784 (logits), pixels / 255 as Bernoulli targets, batch 128,
+Adam lr 1e-3. Prints one JSON line: training samples/s, epochs, seconds, and the test-set negative ELBO
+per image (one z sample per image, as the example's test loop does).
+Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/vae_fashion.py --epochs 10 --threads 2
+"""
+import argparse
+import gzip
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+p.add_argument("--epochs", type=int, default=10)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
+args = p.parse_args()
+torch.manual_seed(args.seed)
+torch.set_num_threads(args.threads)
+
+
+def images(name):
+    with gzip.open(f"{args.data}/{name}", "rb") as f:
+        raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
+    return torch.from_numpy(raw.reshape(-1, 784).astype(np.float32) / 255.0)
+
+
+train = images("train-images-idx3-ubyte.gz")
+if args.train_limit:
+    train = train[:args.train_limit]
+test = images("t10k-images-idx3-ubyte.gz")
+
+
+class VAE(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, 400)
+        self.fc21 = torch.nn.Linear(400, 20)
+        self.fc22 = torch.nn.Linear(400, 20)
+        self.fc3 = torch.nn.Linear(20, 400)
+        self.fc4 = torch.nn.Linear(400, 784)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.fc4(F.relu(self.fc3(z))), mu, logvar
+
+
+def loss_fn(logits, x, mu, logvar):
+    bce = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+model = VAE()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+start = time.perf_counter()
+for epoch in range(args.epochs):
+    model.train()
+    for batch in torch.randperm(len(train)).split(128):
+        x = train[batch]
+        opt.zero_grad()
+        loss = loss_fn(*(lambda r: (r[0], x, r[1], r[2]))(model(x)))
+        loss.backward()
+        opt.step()
+seconds = time.perf_counter() - start
+
+model.eval()
+total = 0.0
+with torch.no_grad():
+    for x in test.split(1000):
+        logits, mu, logvar = model(x)
+        total += loss_fn(logits, x, mu, logvar).item()
+print(json.dumps({
+    "peer": f"pytorch {torch.__version__}", "threads": args.threads, "epochs": args.epochs,
+    "train_rows": len(train), "seconds": round(seconds, 3),
+    "samples_per_second": round(args.epochs * len(train) / seconds, 1),
+    "test_neg_elbo": round(total / len(test), 3)}))
