@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MlNetVae.Pipeline;
+using MlNetVae.Vae;
+
+namespace MlNetVae.Benchmarks;
+
+/// <summary>
+/// The reference VAE (pytorch/examples: Fashion-MNIST, 784-400-20 ReLU, Bernoulli on pixels / 255, batch 128,
+/// Adam 1e-3) trained by MlNetVae and by PyTorch (tests/reference/vae_fashion.py, Debian's python3-torch) in
+/// one run, on the same thread count: throughput ratio and both test losses.
+/// Usage: <c>vae [--epochs 10] [--threads 2] [--skip-peer]</c>.
+/// </summary>
+public static class VaeTrainingBenchmark
+{
+    private const string Data = "/usr/share/datasets/fashion-mnist";
+
+    public static void Run(string[] args)
+    {
+        int epochs = Option(args, "--epochs", 10), threads = Option(args, "--threads", 2);
+        var train = IdxFile.ReadImages($"{Data}/train-images-idx3-ubyte.gz", out _, out _);
+        var test = IdxFile.ReadImages($"{Data}/t10k-images-idx3-ubyte.gz", out _, out _);
+        // PyTorch first, then ours: each has the machine to itself while it trains.
+        var peer = args.Contains("--skip-peer") ? null : RunPeer(epochs, threads);
+
+        var options = new VaeOptions { Epochs = epochs, Threads = threads, Likelihood = LikelihoodKind.Bernoulli };
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var (model, result) = VaeTrainer.Train(train, options);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        long steps = epochs * (long)Math.Ceiling(train.Length / 128.0);
+
+        // The same estimate as PyTorch's script: one z sample per test image.
+        double testNegElbo = model.Score(test, new ScoreOptions(Samples: 1, Seed: 1)).NegElbo.Average();
+        var subset = test.Take(1000).ToArray();
+        var bounds = model.Score(subset, new ScoreOptions(Samples: 100, IwaeSamples: 100, Seed: 2));
+        double flopsPerSample = TrainingFlopsPerSample([784, 400, 40], [20, 400, 784]);
+        var ours = new
+        {
+            engine = "MlNetVae",
+            threads,
+            epochs,
+            train_rows = train.Length,
+            seconds = Math.Round(result.Seconds, 3),
+            samples_per_second = Math.Round(result.SamplesPerSecond, 1),
+            gflops = Math.Round(flopsPerSample * result.SamplesPerSecond / 1e9, 2),
+            test_neg_elbo = Math.Round(testNegElbo, 3),
+            first1000_neg_elbo_100_samples = Math.Round(bounds.NegElbo.Average(), 3),
+            first1000_iwae_nll_k100 = Math.Round(bounds.IwaeNll!.Average(), 3),
+            training_bytes_allocated_per_step = allocated / steps,
+            peak_working_set_mb = Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(ours));
+        if (peer is null) return;
+        Console.WriteLine(peer.RootElement.GetRawText());
+        double ratio = result.SamplesPerSecond / peer.RootElement.GetProperty("samples_per_second").GetDouble();
+        double gap = testNegElbo - peer.RootElement.GetProperty("test_neg_elbo").GetDouble();
+        Console.WriteLine($"throughput ratio MlNetVae / PyTorch: {ratio:F2}x   test -ELBO: {testNegElbo:F2} vs {peer.RootElement.GetProperty("test_neg_elbo").GetDouble():F2} nats (difference {gap:+0.00;-0.00})");
+    }
+
+    /// <summary>GEMM flops of one training sample: forward, weight gradients, and input gradients of all but the first layer.</summary>
+    private static double TrainingFlopsPerSample(int[] encoder, int[] decoder)
+    {
+        double forward = 0, inputGrads = 0;
+        foreach (var sizes in new[] { encoder, decoder })
+            for (int i = 0; i + 1 < sizes.Length; i++)
+            {
+                forward += 2.0 * sizes[i] * sizes[i + 1];
+                if (sizes != encoder || i > 0) inputGrads += 2.0 * sizes[i] * sizes[i + 1];
+            }
+        return 2 * forward + inputGrads;
+    }
+
+    private static JsonDocument RunPeer(int epochs, int threads)
+    {
+        string script = Path.Combine(RepoRoot(), "tests", "reference", "vae_fashion.py");
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString()])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(psi)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"the PyTorch reference failed with exit code {process.ExitCode}");
+        return JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MlNetVae.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("cannot find the repository root (MlNetVae.sln) above the benchmark");
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+    }
+}
