@@ -7,8 +7,12 @@ internal static class Closeness
 {
     public const double Relative = 1e-5, Absolute = 1e-4;
 
-    /// <summary>Largest |a - b| and |a - b| / |b| over every comparison in this test run, for the report.</summary>
-    public static double MaxAbsolute, MaxRelative;
+    /// <summary>
+    /// For the report, over every comparison in this test run: the largest |a - b| (in model units for scaled columns),
+    /// the largest |a - b| / |b| where |b| &gt;= 1 (below that the absolute floor governs), and the largest ratio of a
+    /// difference to its tolerance (below 1 passes).
+    /// </summary>
+    public static double MaxAbsolute, MaxRelative, MaxOfTolerance;
 
     public static void Assert(IReadOnlyList<double> actual, IReadOnlyList<double> expected, string what, float[]? columnScale = null)
     {
@@ -16,13 +20,15 @@ internal static class Closeness
         for (int i = 0; i < expected.Count; i++)
         {
             double diff = Math.Abs(actual[i] - expected[i]);
+            double scale = columnScale is null ? 1 : columnScale[i % columnScale.Length];
+            double tolerance = Math.Max(Absolute * scale, Relative * Math.Abs(expected[i]));
             lock (typeof(Closeness))
             {
-                MaxAbsolute = Math.Max(MaxAbsolute, diff);
-                if (expected[i] != 0) MaxRelative = Math.Max(MaxRelative, diff / Math.Abs(expected[i]));
+                MaxAbsolute = Math.Max(MaxAbsolute, diff / scale);
+                if (Math.Abs(expected[i]) >= 1) MaxRelative = Math.Max(MaxRelative, diff / Math.Abs(expected[i]));
+                MaxOfTolerance = Math.Max(MaxOfTolerance, diff / tolerance);
             }
-            double floor = Absolute * (columnScale is null ? 1 : columnScale[i % columnScale.Length]);
-            if (!(diff <= Math.Max(floor, Relative * Math.Abs(expected[i]))))
+            if (!(diff <= tolerance))
                 NUnit.Framework.Assert.Fail($"{what}[{i}]: {actual[i]} vs expected {expected[i]} (diff {diff:G3})");
         }
     }

@@ -12,7 +12,7 @@ public class OnnxRuntimeEqualityTests
 
     [OneTimeTearDown]
     public void Report() =>
-        TestContext.Progress.WriteLine($"ORT vs managed: max abs diff {Closeness.MaxAbsolute:G3}, max rel diff {Closeness.MaxRelative:G3}");
+        TestContext.Progress.WriteLine($"ORT vs managed: max abs diff {Closeness.MaxAbsolute:G3} (model units), max rel diff {Closeness.MaxRelative:G3} (|value| >= 1), worst diff / tolerance {Closeness.MaxOfTolerance:F2}");
 
     [Test, Combinatorial]
     public void AllThreeGraphsMatchTheManagedEngine([Values] Kind kind, [Values(false, true)] bool trained, [Values(1, 1000)] int batch)
