@@ -1,6 +1,12 @@
 using BenchmarkDotNet.Running;
 using MlNetVae.Benchmarks;
 
-// `-- vae` trains the reference VAE here and in PyTorch side by side; anything else goes to BenchmarkDotNet.
-if (args is ["vae", ..]) VaeTrainingBenchmark.Run(args);
-else BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args);
+// Summary modes print the tables we quote; anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Gemm*'`).
+//   vae              reference VAE here and in PyTorch, side by side (quality and throughput)
+//   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
+switch (args)
+{
+    case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
+    case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
+    default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
+}
