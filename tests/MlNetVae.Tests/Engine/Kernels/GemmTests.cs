@@ -104,15 +104,41 @@ public class GemmTests
         // Warm up long enough for tiered compilation to finish (its background compiles allocate).
         var warmUp = System.Diagnostics.Stopwatch.StartNew();
         while (warmUp.ElapsedMilliseconds < 1000) Call();
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long total = GC.GetTotalAllocatedBytes(precise: true);
+
+        // Exact: what the caller and each worker thread allocated.
+        long perThread = ThreadAllocations(compute);
         for (int i = 0; i < Calls; i++) Call();
-        long threadGrowth = GC.GetAllocatedBytesForCurrentThread() - thread;
-        long totalGrowth = GC.GetTotalAllocatedBytes(precise: true) - total;
-        Assert.That(threadGrowth, Is.Zero, "the calling thread allocated");
-        // The process-wide count also sees the test host's own background allocations (about 2 bytes per ms),
-        // so it is held below one smallest object (24 bytes) per call: any per-call allocation exceeds that.
-        Assert.That(totalGrowth, Is.LessThan(Calls * 24), "the workers allocated");
+        Assert.That(ThreadAllocations(compute) - perThread, Is.Zero, "the caller or a worker allocated");
+
+        // Process-wide, which also counts the test host's background work (it streams results while tests
+        // run): the quietest of a few windows must stay below one smallest object (24 bytes) per call.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 5 && least >= Calls * 24; attempt++)
+        {
+            long total = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < Calls; i++) Call();
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - total);
+        }
+        Assert.That(least, Is.LessThan(Calls * 24));
+    }
+
+    // Sum over the threads of a context of the bytes each has allocated, read on each thread through the
+    // context's own parallel mechanism (part i runs on thread i).
+    private static unsafe long ThreadAllocations(Compute compute)
+    {
+        long* bytes = stackalloc long[compute.Threads];
+        var probe = new AllocationProbe { Bytes = bytes };
+        compute.Run(ref probe, compute.Threads);
+        long sum = 0;
+        for (int i = 0; i < compute.Threads; i++) sum += bytes[i];
+        return sum;
+    }
+
+    private unsafe struct AllocationProbe : IParallelJob
+    {
+        public long* Bytes;
+
+        public readonly void Execute(int part, int parts) => Bytes[part] = GC.GetAllocatedBytesForCurrentThread();
     }
 
     [Test]
