@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -48,41 +49,42 @@ internal static unsafe class GemmPacking
             for (int p = from; p < kc; p++) dst[p * width + l] = src[(long)l * ld + p];
     }
 
+    // Each ymm is built from two 4-float loads, lane l in the low half and lane l + 4 in the high half, so the
+    // transpose needs only in-half shuffles: 16 on the shuffle port per 64 floats instead of 24.
     private static void Transpose8(float* src, int ld, int kc, int width, float* dst)
     {
         int p = 0;
         for (; p + 8 <= kc; p += 8)
         {
             float* s = src + p;
-            var t0 = Avx.UnpackLow(Avx.LoadVector256(s), Avx.LoadVector256(s + ld));
-            var t1 = Avx.UnpackHigh(Avx.LoadVector256(s), Avx.LoadVector256(s + ld));
-            var t2 = Avx.UnpackLow(Avx.LoadVector256(s + 2 * ld), Avx.LoadVector256(s + 3 * ld));
-            var t3 = Avx.UnpackHigh(Avx.LoadVector256(s + 2 * ld), Avx.LoadVector256(s + 3 * ld));
-            var t4 = Avx.UnpackLow(Avx.LoadVector256(s + 4 * ld), Avx.LoadVector256(s + 5 * ld));
-            var t5 = Avx.UnpackHigh(Avx.LoadVector256(s + 4 * ld), Avx.LoadVector256(s + 5 * ld));
-            var t6 = Avx.UnpackLow(Avx.LoadVector256(s + 6 * ld), Avx.LoadVector256(s + 7 * ld));
-            var t7 = Avx.UnpackHigh(Avx.LoadVector256(s + 6 * ld), Avx.LoadVector256(s + 7 * ld));
-            // s_q holds step q (low half) and step q + 4 (high half) of 4 lanes.
-            var s0 = Avx.Shuffle(t0, t2, 0x44);
-            var s1 = Avx.Shuffle(t0, t2, 0xEE);
-            var s2 = Avx.Shuffle(t1, t3, 0x44);
-            var s3 = Avx.Shuffle(t1, t3, 0xEE);
-            var s4 = Avx.Shuffle(t4, t6, 0x44);
-            var s5 = Avx.Shuffle(t4, t6, 0xEE);
-            var s6 = Avx.Shuffle(t5, t7, 0x44);
-            var s7 = Avx.Shuffle(t5, t7, 0xEE);
             float* d = dst + p * width;
-            Avx.Store(d, Avx.Permute2x128(s0, s4, 0x20));
-            Avx.Store(d + width, Avx.Permute2x128(s1, s5, 0x20));
-            Avx.Store(d + 2 * width, Avx.Permute2x128(s2, s6, 0x20));
-            Avx.Store(d + 3 * width, Avx.Permute2x128(s3, s7, 0x20));
-            Avx.Store(d + 4 * width, Avx.Permute2x128(s0, s4, 0x31));
-            Avx.Store(d + 5 * width, Avx.Permute2x128(s1, s5, 0x31));
-            Avx.Store(d + 6 * width, Avx.Permute2x128(s2, s6, 0x31));
-            Avx.Store(d + 7 * width, Avx.Permute2x128(s3, s7, 0x31));
+            Transpose8x4(s, ld, width, d);
+            Transpose8x4(s + 4, ld, width, d + 4 * width);
         }
         ScalarLanes(src, ld, 8, p, kc, width, dst);
     }
+
+    // Steps 0..3 of 8 lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x4(float* s, int ld, int width, float* d)
+    {
+        var u0 = Halves(s, s + 4 * ld);
+        var u1 = Halves(s + ld, s + 5 * ld);
+        var u2 = Halves(s + 2 * ld, s + 6 * ld);
+        var u3 = Halves(s + 3 * ld, s + 7 * ld);
+        var t0 = Avx.UnpackLow(u0, u1);
+        var t1 = Avx.UnpackHigh(u0, u1);
+        var t2 = Avx.UnpackLow(u2, u3);
+        var t3 = Avx.UnpackHigh(u2, u3);
+        Avx.Store(d, Avx.Shuffle(t0, t2, 0x44));
+        Avx.Store(d + width, Avx.Shuffle(t0, t2, 0xEE));
+        Avx.Store(d + 2 * width, Avx.Shuffle(t1, t3, 0x44));
+        Avx.Store(d + 3 * width, Avx.Shuffle(t1, t3, 0xEE));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(float* low, float* high) =>
+        Avx.InsertVector128(Sse.LoadVector128(low).ToVector256Unsafe(), Sse.LoadVector128(high), 1);
 
     private static void Transpose4(float* src, int ld, int kc, int width, float* dst)
     {
@@ -111,6 +113,11 @@ internal static unsafe class GemmPacking
             int j = 0;
             for (; j <= valid - Vector256<float>.Count; j += Vector256<float>.Count)
                 Vector256.Store(Vector256.Load(src + j), dst + j);
+            if (j <= valid - Vector128<float>.Count) // the last 4 of a 12-row A panel
+            {
+                Vector128.Store(Vector128.Load(src + j), dst + j);
+                j += Vector128<float>.Count;
+            }
             for (; j < valid; j++) dst[j] = src[j];
             for (; j < width; j++) dst[j] = 0;
         }
