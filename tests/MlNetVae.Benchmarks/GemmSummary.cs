@@ -4,18 +4,19 @@ using MlNetVae.Engine;
 namespace MlNetVae.Benchmarks;
 
 /// <summary>
-/// The numbers we quote: for each shape and thread count, ours and OpenBLAS timed alternately in one process
-/// (so load from anything else on the machine hits both), median GFLOP/s over several trials, and the
-/// geometric mean of our/OpenBLAS over the six VAE shapes.
+/// The numbers we quote: for each shape and thread count, ours and OpenBLAS timed in short alternating trials
+/// in one process, so load from anything else on the machine hits both alike. GFLOP/s are medians over the
+/// trials; the ratio is the median of the ratios of adjacent trials (which cancels slow changes in load);
+/// the last line per thread count is the geometric mean of those ratios over the six VAE shapes.
 /// </summary>
 internal static class GemmSummary
 {
-    private const int Trials = 9;
-    private static readonly TimeSpan TrialLength = TimeSpan.FromMilliseconds(60);
+    private const int Trials = 21;
+    private static readonly TimeSpan TrialLength = TimeSpan.FromMilliseconds(25);
 
     public static void Run()
     {
-        Console.WriteLine($"ISA {Compute.Default.Isa}, {Environment.ProcessorCount} cores; median of {Trials} alternating trials of ~{TrialLength.TotalMilliseconds:0} ms each");
+        Console.WriteLine($"ISA {Compute.Default.Isa}, {Environment.ProcessorCount} cores; median of {Trials} alternating trials of ~{TrialLength.TotalMilliseconds:0} ms each; ratio = median of paired ratios");
         Console.WriteLine($"{"shape",-32} {"thr",3} {"ours GF/s",10} {"OpenBLAS",10} {"ratio",7}");
         foreach (int threads in new[] { 1, 2 })
         {
@@ -25,17 +26,17 @@ internal static class GemmSummary
             foreach (var shape in GemmShape.All)
             {
                 var (a, b, c) = shape.Allocate();
-                var (ours, blas) = Measure(shape, () => shape.RunOurs(compute, a, b, c), () => shape.RunOpenBlas(a, b, c));
-                if (GemmShape.Vae.Contains(shape)) ratios.Add(ours / blas);
-                Console.WriteLine($"{shape,-32} {threads,3} {ours,10:0.0} {blas,10:0.0} {ours / blas,7:0.000}");
+                var (ours, blas, ratio) = Measure(shape, () => shape.RunOurs(compute, a, b, c), () => shape.RunOpenBlas(a, b, c));
+                if (GemmShape.Vae.Contains(shape)) ratios.Add(ratio);
+                Console.WriteLine($"{shape,-32} {threads,3} {ours,10:0.0} {blas,10:0.0} {ratio,7:0.000}");
             }
             double geomean = Math.Exp(ratios.Average(Math.Log));
             Console.WriteLine($"{"geometric mean ratio, VAE shapes",-32} {threads,3} {"",10} {"",10} {geomean,7:0.000}");
         }
     }
 
-    // Median GFLOP/s of each side; the side that goes first alternates between trials.
-    private static (double Ours, double Blas) Measure(GemmShape shape, Action ours, Action blas)
+    // Median GFLOP/s of each side and median ratio of a trial pair; the side that goes first alternates.
+    private static (double Ours, double Blas, double Ratio) Measure(GemmShape shape, Action ours, Action blas)
     {
         int reps = Calibrate(ours, blas);
         var oursRates = new double[Trials];
@@ -53,7 +54,7 @@ internal static class GemmSummary
                 oursRates[t] = Rate(shape, ours, reps);
             }
         }
-        return (Median(oursRates), Median(blasRates));
+        return (Median(oursRates), Median(blasRates), Median(oursRates.Zip(blasRates, (o, b) => o / b).ToArray()));
     }
 
     // Warms both up (JIT tiers, thread pools, caches) and picks repetitions that fill a trial.
