@@ -27,15 +27,16 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
     private bool _packingA;
 
     /// <summary>
-    /// Runs the product on <paramref name="parts"/> threads. When the threads split the columns and A fits one
-    /// row block (a batch of 128: the VAE's forward and dX products), each thread would pack all of A;
-    /// instead they first pack disjoint panels of it into one shared buffer, then multiply.
+    /// Runs the product on <paramref name="parts"/> threads. When the threads split the columns and all of A
+    /// packed is no larger than one A block (a batch of 128 by 784: the VAE's forward and dX products), each
+    /// thread would pack all of A; instead they first pack disjoint panels of it into one shared buffer.
     /// </summary>
     public void Run(Compute compute, int parts)
     {
-        if (parts > 1 && SplitColumns && M <= MC)
+        long sharedFloats = (long)Units(M, TKernel.MR) * TKernel.MR * K;
+        if (parts > 1 && SplitColumns && M <= MC && sharedFloats <= MC * KC)
         {
-            _sharedA = GemmBuffers.Get(GemmBuffers.Shared, Units(M, TKernel.MR) * TKernel.MR * K);
+            _sharedA = GemmBuffers.Get(GemmBuffers.Shared, (int)sharedFloats);
             _packingA = true;
             compute.Run(ref this, parts);
             _packingA = false;
