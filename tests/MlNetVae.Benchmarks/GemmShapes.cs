@@ -27,7 +27,8 @@ public sealed record GemmShape(string Name, bool TransA, bool TransB, int M, int
 
     public double Flops => 2.0 * M * N * K;
 
-    public override string ToString() => $"{Name} {(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')} {M}x{N}x{K}";
+    // Short enough for BenchmarkDotNet's parameter column (it truncates past 20 characters).
+    public override string ToString() => $"{(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')} {M}x{N}x{K}";
 
     /// <summary>Random operands and a C buffer sized for this shape.</summary>
     public (float[] A, float[] B, float[] C) Allocate(int seed = 1)

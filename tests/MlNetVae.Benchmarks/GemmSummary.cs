@@ -17,7 +17,7 @@ internal static class GemmSummary
     public static void Run()
     {
         Console.WriteLine($"ISA {Compute.Default.Isa}, {Environment.ProcessorCount} cores; median of {Trials} alternating trials of ~{TrialLength.TotalMilliseconds:0} ms each; ratio = median of paired ratios");
-        Console.WriteLine($"{"shape",-32} {"thr",3} {"ours GF/s",10} {"OpenBLAS",10} {"ratio",7}");
+        Console.WriteLine($"{"product",-13} {"shape",-19} {"thr",3} {"ours GF/s",10} {"OpenBLAS",10} {"ratio",7}");
         foreach (int threads in new[] { 1, 2 })
         {
             var compute = new Compute(threads);
@@ -28,10 +28,10 @@ internal static class GemmSummary
                 var (a, b, c) = shape.Allocate();
                 var (ours, blas, ratio) = Measure(shape, () => shape.RunOurs(compute, a, b, c), () => shape.RunOpenBlas(a, b, c));
                 if (GemmShape.Vae.Contains(shape)) ratios.Add(ratio);
-                Console.WriteLine($"{shape,-32} {threads,3} {ours,10:0.0} {blas,10:0.0} {ratio,7:0.000}");
+                Console.WriteLine($"{shape.Name,-13} {shape,-19} {threads,3} {ours,10:0.0} {blas,10:0.0} {ratio,7:0.000}");
             }
             double geomean = Math.Exp(ratios.Average(Math.Log));
-            Console.WriteLine($"{"geometric mean ratio, VAE shapes",-32} {threads,3} {"",10} {"",10} {geomean,7:0.000}");
+            Console.WriteLine($"{"geometric mean ratio, VAE shapes",-33} {threads,3} {"",10} {"",10} {geomean,7:0.000}");
         }
     }
 
