@@ -6,7 +6,7 @@ namespace MlNetVae.Engine.Kernels;
 
 /// <summary>
 /// AVX2 + FMA micro-kernel, a 6 x 16 tile: 12 ymm accumulators, 2 for the B row and 1 for the broadcast A
-/// value fill the 16 registers (the classic Haswell-era shape).
+/// value use 15 of the 16 registers (the classic Haswell-era shape: 12 FMAs per 2 loads and 6 broadcasts).
 /// </summary>
 [SkipLocalsInit]
 internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
