@@ -48,7 +48,7 @@ public static class Gemm
             // duplicated packing smaller: with a batch of 128 rows that is the columns.
             SplitColumns = m <= n,
         };
-        compute.Run(ref job, job.UsefulParts(compute.Threads));
+        job.Run(compute, job.UsefulParts(compute.Threads));
     }
 
     private static void CheckMatrix(int length, int rows, int cols, int ld, string name, string ldName)

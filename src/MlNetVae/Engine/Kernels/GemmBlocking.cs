@@ -22,6 +22,27 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
     public int Lda, Ldb, Ldc, M, N, K;
     public bool TransA, TransB, SplitColumns;
     public float Alpha, Beta;
+    // When not null: all of op(A), packed once by all threads together (see PackAShared), read by every part.
+    private float* _sharedA;
+    private bool _packingA;
+
+    /// <summary>
+    /// Runs the product on <paramref name="parts"/> threads. When the threads split the columns and all of A
+    /// packed is no larger than one A block (a batch of 128 by 784: the VAE's forward and dX products), each
+    /// thread would pack all of A; instead they first pack disjoint panels of it into one shared buffer.
+    /// </summary>
+    public void Run(Compute compute, int parts)
+    {
+        long sharedFloats = (long)Units(M, TKernel.MR) * TKernel.MR * K;
+        if (parts > 1 && SplitColumns && M <= MC && sharedFloats <= MC * KC)
+        {
+            _sharedA = GemmBuffers.Get(GemmBuffers.Shared, (int)sharedFloats);
+            _packingA = true;
+            compute.Run(ref this, parts);
+            _packingA = false;
+        }
+        compute.Run(ref this, parts);
+    }
 
     /// <summary>How many parts are worth it: at least 2^17 multiply-adds each (about 10 us), one per unit of C.</summary>
     public readonly int UsefulParts(int threads)
@@ -33,7 +54,8 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
 
     public readonly void Execute(int part, int parts)
     {
-        if (SplitColumns)
+        if (_packingA) PackAShared(part, parts);
+        else if (SplitColumns)
         {
             var (j0, j1) = Range(N, TKernel.Lanes, part, parts);
             Block(0, M, j0, j1);
@@ -53,15 +75,32 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
         return (Math.Min(length, unit * (int)((long)units * part / parts)), Math.Min(length, unit * (int)((long)units * (part + 1) / parts)));
     }
 
+    // The depth of every k block but the last: equal depths, so no thin last block. Depends on k only.
+    private static int BlockDepth(int k) => Units(k, Units(k, KC));
+
+    // Part of the A panels of every k block, laid out as Block would pack them, block after block.
+    private readonly void PackAShared(int part, int parts)
+    {
+        int mr = TKernel.MR, panels = Units(M, mr), kcMax = BlockDepth(K);
+        var (u0, u1) = Range(panels * Units(K, kcMax), 1, part, parts);
+        for (int u = u0; u < u1; u++)
+        {
+            int pc = u / panels * kcMax, i = u % panels * mr;
+            int kc = Math.Min(kcMax, K - pc);
+            float* aBlock = TransA ? A + (long)pc * Lda + i : A + (long)i * Lda + pc;
+            GemmPacking.Pack(aBlock, Lda, !TransA, Math.Min(mr, M - i), kc, mr, _sharedA + (long)panels * mr * pc + i * kc);
+        }
+    }
+
     // C[i0..i1, j0..j1] from all of k.
     private readonly void Block(int i0, int i1, int j0, int j1)
     {
         if (i0 >= i1 || j0 >= j1) return;
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kBlocks = Units(K, KC), kcMax = Units(K, kBlocks); // equal depths: no thin last block
+        int kcMax = BlockDepth(K);
         int mcMax = Math.Min(MC, Units(i1 - i0, mr) * mr), ncMax = Math.Min(NC, Units(j1 - j0, nr) * nr);
-        float* packedA = GemmBuffers.Get(mcMax * kcMax + ncMax * kcMax);
-        float* packedB = packedA + mcMax * kcMax;
+        float* packedB = GemmBuffers.Get(GemmBuffers.Own, (_sharedA == null ? mcMax * kcMax : 0) + ncMax * kcMax);
+        float* packedA = packedB + ncMax * kcMax;
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
@@ -74,8 +113,12 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    float* aBlock = TransA ? A + (long)pc * Lda + ic : A + (long)ic * Lda + pc;
-                    GemmPacking.Pack(aBlock, Lda, !TransA, mc, kc, mr, packedA);
+                    if (_sharedA != null) packedA = _sharedA + (long)Units(M, mr) * mr * pc;
+                    else
+                    {
+                        float* aBlock = TransA ? A + (long)pc * Lda + ic : A + (long)ic * Lda + pc;
+                        GemmPacking.Pack(aBlock, Lda, !TransA, mc, kc, mr, packedA);
+                    }
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         float* bPanel = packedB + jr * kc;
@@ -93,14 +136,20 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
 /// <summary>Per-thread packing memory: allocated on a thread's first GEMM, grown rarely, never freed per call.</summary>
 internal static unsafe class GemmBuffers
 {
-    [ThreadStatic] private static float[]? t_buffer;
+    /// <summary>The slot for a thread's own packed blocks.</summary>
+    public const int Own = 0;
+    /// <summary>The slot for a packed A the calling thread shares with the workers.</summary>
+    public const int Shared = 1;
+
+    [ThreadStatic] private static float[]?[]? t_buffers;
 
     /// <summary>At least <paramref name="floats"/> floats, 64-byte aligned (a cache line, a zmm load).</summary>
-    public static float* Get(int floats)
+    public static float* Get(int slot, int floats)
     {
-        var buffer = t_buffer;
+        var buffers = t_buffers ??= new float[]?[2];
+        var buffer = buffers[slot];
         if (buffer is null || buffer.Length < floats + 16)
-            t_buffer = buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            buffers[slot] = buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
         nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return (float*)((start + 63) & ~(nint)63);
     }

@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlNetVae.Engine.Kernels;
 
 /// <summary>
 /// AVX2 + FMA micro-kernel, a 6 x 16 tile: 12 ymm accumulators, 2 for the B row and 1 for the broadcast A
-/// value fill the 16 registers (the classic Haswell-era shape).
+/// value use 15 of the 16 registers (the classic Haswell-era shape: 12 FMAs per 2 loads and 6 broadcasts).
 /// </summary>
 [SkipLocalsInit]
 internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
@@ -42,6 +43,12 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     {
         Vector256<float> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default,
             c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default;
+        // C is written once per tile, after kc steps: ask for its lines now so the stores do not wait on them.
+        for (int r = 0; r < TR.Value; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            if (TV.Value > 1) Sse.Prefetch0(c + r * ldc + 8);
+        }
         for (int p = 0; p < kc; p++, a += 6, b += 16)
         {
             var b0 = Vector256.Load(b);
@@ -80,8 +87,20 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
                 if (TV.Value > 1) c5b = Vector256.FusedMultiplyAdd(x, b1, c5b);
             }
         }
-        // Spill the tile and merge it into C from memory: a call while the accumulators are live would make
-        // the JIT keep them on the stack (no vector register survives a call on x64 Unix).
+        if (cols == TV.Value * 8)
+        {
+            Merge(c, c0a, alpha, beta);
+            if (TV.Value > 1) Merge(c + 8, c0b, alpha, beta);
+            if (TR.Value > 1) { Merge(c + 1 * ldc, c1a, alpha, beta); if (TV.Value > 1) Merge(c + 1 * ldc + 8, c1b, alpha, beta); }
+            if (TR.Value > 2) { Merge(c + 2 * ldc, c2a, alpha, beta); if (TV.Value > 1) Merge(c + 2 * ldc + 8, c2b, alpha, beta); }
+            if (TR.Value > 3) { Merge(c + 3 * ldc, c3a, alpha, beta); if (TV.Value > 1) Merge(c + 3 * ldc + 8, c3b, alpha, beta); }
+            if (TR.Value > 4) { Merge(c + 4 * ldc, c4a, alpha, beta); if (TV.Value > 1) Merge(c + 4 * ldc + 8, c4b, alpha, beta); }
+            if (TR.Value > 5) { Merge(c + 5 * ldc, c5a, alpha, beta); if (TV.Value > 1) Merge(c + 5 * ldc + 8, c5b, alpha, beta); }
+            return;
+        }
+        // The right edge of C: spill the tile and merge from memory. No call may come while the accumulators
+        // are live, or the JIT keeps them on the stack in the loop (no vector register survives a call on
+        // x64 Unix).
         Vector256<float>* t = stackalloc Vector256<float>[12];
         t[0] = c0a;
         if (TV.Value > 1) t[1] = c0b;
@@ -90,30 +109,25 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
         if (TR.Value > 3) { t[6] = c3a; if (TV.Value > 1) t[7] = c3b; }
         if (TR.Value > 4) { t[8] = c4a; if (TV.Value > 1) t[9] = c4b; }
         if (TR.Value > 5) { t[10] = c5a; if (TV.Value > 1) t[11] = c5b; }
-        Merge(t, c, ldc, TR.Value, cols, TV.Value, alpha, beta);
+        MergePartial(t, c, ldc, TR.Value, cols, alpha, beta);
     }
 
-    // C = alpha * tile + beta * C (C unread when beta is 0). Partial rows at the right edge of C do the same
-    // arithmetic one element at a time, so a result never depends on where a tile boundary falls.
-    private static void Merge(Vector256<float>* t, float* c, int ldc, int rows, int cols, int vectors, float alpha, float beta)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Merge(float* c, Vector256<float> sum, float alpha, float beta)
+    {
+        sum *= alpha;
+        if (beta != 0) sum = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), sum);
+        sum.Store(c);
+    }
+
+    // The same arithmetic as Merge one element at a time, so a result never depends on where a tile ends.
+    private static void MergePartial(Vector256<float>* t, float* c, int ldc, int rows, int cols, float alpha, float beta)
     {
         for (int r = 0; r < rows; r++, t += 2, c += ldc)
         {
-            if (cols == vectors * 8)
-            {
-                for (int v = 0; v < vectors; v++)
-                {
-                    var sum = t[v] * alpha;
-                    if (beta != 0) sum = Vector256.FusedMultiplyAdd(Vector256.Load(c + v * 8), Vector256.Create(beta), sum);
-                    sum.Store(c + v * 8);
-                }
-            }
-            else
-            {
-                float* s = (float*)t;
-                for (int j = 0; j < cols; j++)
-                    c[j] = beta == 0 ? s[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, s[j] * alpha);
-            }
+            float* s = (float*)t;
+            for (int j = 0; j < cols; j++)
+                c[j] = beta == 0 ? s[j] * alpha : MathF.FusedMultiplyAdd(c[j], beta, s[j] * alpha);
         }
     }
 }

@@ -1,8 +1,8 @@
 namespace MlNetVae.Engine.Kernels;
 
 /// <summary>
-/// Portable micro-kernel, a 4 x 4 tile: 16 scalar accumulators fit the 16 general-purpose SIMD registers of
-/// any x64 or Arm64 CPU. Edge tiles are computed in full from the zero-padded panels and clipped on store.
+/// Portable micro-kernel, a 4 x 4 tile: 16 scalar accumulators fit the 16 xmm registers of any x64 CPU (and
+/// the 32 of Arm64). Edge tiles are computed in full from the zero-padded panels and clipped on store.
 /// </summary>
 internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
 {

@@ -12,7 +12,7 @@ public class GemmTests
     private const float Alpha = 1.5f;
 
     // Every size in each of m, n and k against small partners, in all four transpose combinations and with
-    // row strides wider than the rows; then the VAE's own shapes with the transposes it uses.
+    // row strides wider than the rows.
     private static IEnumerable<TestCaseData> Cases()
     {
         foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
@@ -30,12 +30,10 @@ public class GemmTests
             yield return Case(ta, tb, 3, 1, 784, pad: 1);
             yield return Case(ta, tb, 1, 784, 3, pad: 1);
         }
+        // Two of the VAE's own products (the other four are in the thread-count test): several k blocks, a
+        // shared packed A, tall C.
         yield return Case(false, true, 128, 400, 784, pad: 0);
-        yield return Case(false, true, 128, 784, 400, pad: 0);
-        yield return Case(false, false, 128, 784, 400, pad: 0);
-        yield return Case(false, false, 128, 400, 784, pad: 0);
         yield return Case(true, false, 400, 784, 128, pad: 0);
-        yield return Case(true, false, 784, 400, 128, pad: 0);
         yield return Case(true, true, 127, 400, 65, pad: 3);
     }
 
@@ -49,7 +47,8 @@ public class GemmTests
         // Per element, float32 accumulation of k products errs by at most about k ulps of sum |a||b|.
         var bound = new float[p.C.Length];
         GemmReference.Multiply(ta, tb, m, n, k, Math.Abs(Alpha), Abs(p.A), p.Lda, Abs(p.B), p.Ldb, 0f, bound, p.Ldc);
-        foreach (float beta in Betas)
+        // The naive reference dominates the run time, so the largest products try one beta; small ones try all.
+        foreach (float beta in (long)m * n * k > 4_000_000 ? [0.5f] : Betas)
         {
             var before = beta == 0 ? Filled(p.C.Length, float.NaN) : p.C;
             var expected = (float[])before.Clone();
@@ -74,7 +73,10 @@ public class GemmTests
     }
 
     [TestCase(false, true, 128, 400, 784)]
+    [TestCase(false, true, 128, 784, 400)]
     [TestCase(false, false, 128, 784, 400)]
+    [TestCase(false, false, 128, 400, 784)]
+    [TestCase(true, false, 400, 784, 128)]
     [TestCase(true, false, 784, 400, 128)]
     [TestCase(true, true, 301, 259, 517)]
     public void ThreadCountDoesNotChangeABit(bool ta, bool tb, int m, int n, int k)
@@ -103,16 +105,42 @@ public class GemmTests
         void Call() => Gemm.Multiply(compute, false, true, 128, 400, 784, 1f, p.A, p.Lda, p.B, p.Ldb, 0f, p.C, p.Ldc);
         // Warm up long enough for tiered compilation to finish (its background compiles allocate).
         var warmUp = System.Diagnostics.Stopwatch.StartNew();
-        while (warmUp.ElapsedMilliseconds < 1000) Call();
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long total = GC.GetTotalAllocatedBytes(precise: true);
+        while (warmUp.ElapsedMilliseconds < 500) Call();
+
+        // Exact: what the caller and each worker thread allocated.
+        long perThread = ThreadAllocations(compute);
         for (int i = 0; i < Calls; i++) Call();
-        long threadGrowth = GC.GetAllocatedBytesForCurrentThread() - thread;
-        long totalGrowth = GC.GetTotalAllocatedBytes(precise: true) - total;
-        Assert.That(threadGrowth, Is.Zero, "the calling thread allocated");
-        // The process-wide count also sees the test host's own background allocations (about 2 bytes per ms),
-        // so it is held below one smallest object (24 bytes) per call: any per-call allocation exceeds that.
-        Assert.That(totalGrowth, Is.LessThan(Calls * 24), "the workers allocated");
+        Assert.That(ThreadAllocations(compute) - perThread, Is.Zero, "the caller or a worker allocated");
+
+        // Process-wide, which also counts the test host's background work (it streams results while tests
+        // run): the quietest of a few windows must stay below one smallest object (24 bytes) per call.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 5 && least >= Calls * 24; attempt++)
+        {
+            long total = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < Calls; i++) Call();
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - total);
+        }
+        Assert.That(least, Is.LessThan(Calls * 24));
+    }
+
+    // Sum over the threads of a context of the bytes each has allocated, read on each thread through the
+    // context's own parallel mechanism (part i runs on thread i).
+    private static unsafe long ThreadAllocations(Compute compute)
+    {
+        long* bytes = stackalloc long[compute.Threads];
+        var probe = new AllocationProbe { Bytes = bytes };
+        compute.Run(ref probe, compute.Threads);
+        long sum = 0;
+        for (int i = 0; i < compute.Threads; i++) sum += bytes[i];
+        return sum;
+    }
+
+    private unsafe struct AllocationProbe : IParallelJob
+    {
+        public long* Bytes;
+
+        public readonly void Execute(int part, int parts) => Bytes[part] = GC.GetAllocatedBytesForCurrentThread();
     }
 
     [Test]
