@@ -127,21 +127,25 @@ public class TrainingTests
     }
 
     [TestCase(1)]
+    [TestCase(2)]
     public void TheSteadyStateTrainingStepAllocatesNothing(int threads)
     {
         var rows = TestData.UnitRows(2048, 64, 9);
         var options = Small with { EncoderHidden = [64], LatentSize = 8, Epochs = 2, Threads = threads };
         var model = new VaeModel(options, Preprocessor.Fit(rows, options));
-        long at20 = 0, at40 = 0;
+        long thread20 = 0, thread40 = 0, process20 = 0, process40 = 0;
         VaeTrainer.Train(model, rows, new Inline(p =>
         {
             if (p.Epoch != 2) return;
-            if (p.Step == 20) at20 = GC.GetTotalAllocatedBytes(precise: true);
-            if (p.Step == 40) at40 = GC.GetTotalAllocatedBytes(precise: true);
+            if (p.Step == 20) (thread20, process20) = (GC.GetAllocatedBytesForCurrentThread(), GC.GetTotalAllocatedBytes(precise: true));
+            if (p.Step == 40) (thread40, process40) = (GC.GetAllocatedBytesForCurrentThread(), GC.GetTotalAllocatedBytes(precise: true));
         }));
-        // Between the two reports: 20 training steps and the one progress record the second report carries.
-        TestContext.Out.WriteLine($"20 steps + 1 progress report allocated {at40 - at20} bytes");
-        Assert.That(at40 - at20, Is.LessThanOrEqualTo(160));
+        // Between the two reports: 20 training steps and the one progress record (88 bytes) the second report carries.
+        // The training thread is counted exactly; the process-wide count also sees the GEMM workers (which the
+        // kernel tests count exactly) and the test host's own background allocations, hence its looser bound.
+        TestContext.Out.WriteLine($"20 steps + 1 progress report: training thread {thread40 - thread20} bytes, whole process {process40 - process20} bytes");
+        Assert.That(thread40 - thread20, Is.LessThanOrEqualTo(88));
+        Assert.That(process40 - process20, Is.LessThan(1024));
     }
 
     private static int IndexOfMax(float[] v) => Array.IndexOf(v, v.Max());
