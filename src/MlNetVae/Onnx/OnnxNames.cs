@@ -1,0 +1,26 @@
+namespace MlNetVae.Onnx;
+
+/// <summary>The input and output names of the exported graphs: the contract in onnx/CONTRACT.md.</summary>
+public static class OnnxNames
+{
+    /// <summary>Raw feature rows [batch, D], input of encoder.onnx and scorer.onnx.</summary>
+    public const string Features = "features";
+
+    /// <summary>Posterior means [batch, K], output of encoder.onnx and scorer.onnx.</summary>
+    public const string LatentMean = "latent_mean";
+
+    /// <summary>Posterior log-variances [batch, K], clamped to ±LogVarClamp, output of encoder.onnx.</summary>
+    public const string LatentLogVar = "latent_log_var";
+
+    /// <summary>Latent rows [batch, K], input of decoder.onnx.</summary>
+    public const string Latent = "latent";
+
+    /// <summary>The likelihood's mean in raw feature units [batch, D], output of decoder.onnx and scorer.onnx.</summary>
+    public const string Reconstruction = "reconstruction";
+
+    /// <summary>The anomaly score [batch, 1] (higher is more unusual), output of scorer.onnx.</summary>
+    public const string Score = "score";
+
+    /// <summary>File names <see cref="OnnxExport.SaveAll"/> writes.</summary>
+    public const string EncoderFile = "encoder.onnx", DecoderFile = "decoder.onnx", ScorerFile = "scorer.onnx";
+}
