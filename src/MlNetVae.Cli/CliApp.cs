@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using MlNetVae.Cli.Commands;
 using MlNetVae.Vae;
 
@@ -30,7 +31,7 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"mlnetvae: error: {OneLine(parsed.Errors[0].Message)} (see mlnetvae --help)");
+            stderr.WriteLine($"mlnetvae: error: {Describe(parsed.Errors[0])} (see mlnetvae --help)");
             return 2;
         }
         try
@@ -57,6 +58,14 @@ public static class CliApp
     /// <summary>Errors caused by the input or the options, as opposed to bugs.</summary>
     private static bool IsUserError(Exception e) =>
         e is UsageException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+
+    /// <summary>A parse error with the option it concerns named first, when the parser's message leaves it out.</summary>
+    private static string Describe(ParseError error)
+    {
+        var option = (error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult)?.Option.Name;
+        string message = OneLine(error.Message);
+        return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
+    }
 
     private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
