@@ -13,10 +13,14 @@ internal static class ImportedOptions
 {
     private const int MaxWidth = 1 << 20, MaxLayers = 64;
 
-    /// <summary>The options (architecture and inference settings; training settings keep their defaults) and column kinds.</summary>
-    public static (VaeOptions Options, ColumnKind[] Kinds, (int Start, int Length)[] Groups) Read(IReadOnlyDictionary<string, string> m)
+    /// <summary>
+    /// The options (architecture and inference settings; training settings keep their defaults) and column kinds.
+    /// <paramref name="maxScalars"/>, the floats the file can hold, bounds the column count before the kinds are allocated.
+    /// </summary>
+    public static (VaeOptions Options, ColumnKind[] Kinds, (int Start, int Length)[] Groups) Read(IReadOnlyDictionary<string, string> m, long maxScalars)
     {
         int features = Int(m, Metadata.FeatureCount, 1, MaxWidth);
+        if (2L * features > maxScalars) throw new InvalidDataException($"metadata '{Metadata.FeatureCount}' is {features}, more columns than the file holds preprocessing for");
         var (kinds, groups) = Segments(Get(m, Metadata.Likelihood), features);
         bool anyGaussian = kinds.Contains(ColumnKind.Gaussian);
         var options = new VaeOptions

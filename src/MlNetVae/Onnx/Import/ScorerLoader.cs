@@ -25,7 +25,7 @@ internal static class ScorerLoader
         if (metadata.GetValueOrDefault(Metadata.FormatKey) != Metadata.Format) throw new InvalidDataException($"metadata '{Metadata.FormatKey}' must be '{Metadata.Format}'");
         if (metadata.GetValueOrDefault(Metadata.GraphKey) != "scorer") throw new InvalidDataException($"metadata '{Metadata.GraphKey}' must be 'scorer': only scorer.onnx holds the whole model");
 
-        var (options, kinds, groups) = ImportedOptions.Read(metadata);
+        var (options, kinds, groups) = ImportedOptions.Read(metadata, file.Length / sizeof(float));
         long scalars = ImportedOptions.ParameterCount(options, kinds);
         if (scalars > file.Length / sizeof(float))
             throw new InvalidDataException($"the metadata describes {scalars} parameters, more than a {file.Length}-byte file can hold");
@@ -127,22 +127,23 @@ internal static class ScorerLoader
         for (int i = 0; i < Math.Max(a.Node.Count, e.Node.Count); i++)
         {
             if (i < a.Node.Count && i < e.Node.Count && a.Node[i].Equals(e.Node[i])) continue;
-            string found = i < a.Node.Count ? Describe(a.Node[i]) : "nothing", wanted = i < e.Node.Count ? Describe(e.Node[i]) : "nothing";
-            throw new InvalidDataException($"graph node {i} is {found}, expected {wanted}");
+            string found = i < a.Node.Count ? ImportedOptions.Clip(a.Node[i].OpType) : "missing", wanted = i < e.Node.Count ? e.Node[i].OpType : "no node";
+            throw new InvalidDataException(found == wanted
+                ? $"graph node {i} ({wanted}) differs from the expected one in its inputs, outputs or attributes"
+                : $"graph node {i} is {found}, expected {wanted}");
         }
         if (!a.Input.Equals(e.Input) || !a.Output.Equals(e.Output))
             throw new InvalidDataException($"the graph's inputs/outputs are not {OnnxNames.Features} -> {OnnxNames.Score}, {OnnxNames.LatentMean}, {OnnxNames.Reconstruction} with the model's shapes");
-        var names = a.Initializer.Select(t => t.Name).ToArray();
-        var expectedNames = e.Initializer.Select(t => t.Name).ToArray();
-        if (!names.SequenceEqual(expectedNames))
-            throw new InvalidDataException($"the initializers are [{ImportedOptions.Clip(string.Join(", ", names))}], expected [{ImportedOptions.Clip(string.Join(", ", expectedNames))}]");
+        for (int i = 0; i < Math.Max(a.Initializer.Count, e.Initializer.Count); i++)
+        {
+            string? found = i < a.Initializer.Count ? a.Initializer[i].Name : null, wanted = i < e.Initializer.Count ? e.Initializer[i].Name : null;
+            if (found != wanted)
+                throw new InvalidDataException($"initializer {i} is {(found is null ? "missing" : $"'{ImportedOptions.Clip(found)}'")}, expected {(wanted is null ? "none" : $"'{wanted}'")}");
+        }
         var normalized = actual.Clone();
         normalized.ProducerVersion = expected.ProducerVersion;
         normalized.MetadataProps.Single(p => p.Key == Metadata.ContentHash).Value = Hashing.Placeholder;
         if (!normalized.Equals(expected))
             throw new InvalidDataException("the file differs from what MlNetVae writes for the model it describes (extra fields, metadata or tensor encoding)");
     }
-
-    private static string Describe(NodeProto n) =>
-        ImportedOptions.Clip($"{n.OpType}({string.Join(", ", n.Input)}) -> {string.Join(", ", n.Output)}");
 }
