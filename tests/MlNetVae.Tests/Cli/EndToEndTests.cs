@@ -95,6 +95,22 @@ public class EndToEndTests
     }
 
     [Test]
+    public void TheScoreColumnIsWhatTheExportedScorerOnnxComputesInOnnxRuntime()
+    {
+        var f = CliFixture.Get();
+        using var files = new Files();
+        Assert.That(Run("export", "--model", f.CsvModel, "--out", files["onnx"]), Is.EqualTo(0));
+        Assert.That(Run("score", "--model", f.CsvModel, "--data", f.TestCsv, "--out", files["s.csv"]), Is.EqualTo(0));
+        var cli = ReadCsv(files["s.csv"]).Rows.Select(r => r[1]).ToArray();
+        var rows = VaeTransformer.Load(f.CsvModel).ReadCsv(f.TestCsv).Rows;
+        using var session = new MlNetVae.Onnx.Runtime.OnnxRuntimeSession(File.ReadAllBytes(Path.Combine(files["onnx"], "scorer.onnx")));
+        var input = new MlNetVae.Onnx.Runtime.OnnxTensor("features", rows.SelectMany(r => r).ToArray(), [rows.Count, rows[0].Length]);
+        var onnx = session.Run([input], ["score"])[0].Data;
+        Assert.That(onnx, Has.Length.EqualTo(cli.Length));
+        for (int r = 0; r < cli.Length; r++) Assert.That(onnx[r], Is.EqualTo(cli[r]).Within(1e-4 + 1e-5 * Math.Abs(cli[r])), $"row {r}");
+    }
+
+    [Test]
     public void SampleWritesAPngGridForImagesAndACsvOtherwise()
     {
         var f = CliFixture.Get();
