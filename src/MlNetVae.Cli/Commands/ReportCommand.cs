@@ -1,0 +1,29 @@
+using System.CommandLine;
+using MlNetVae.Cli.Pictures;
+
+namespace MlNetVae.Cli.Commands;
+
+/// <summary><c>report</c>: plots and pictures of a model on a data set, in a folder with one index.html.</summary>
+internal static class ReportCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = new ModelInput();
+        var output = CommonOptions.Out("the folder to write (created if missing)");
+        var json = CommonOptions.Json();
+        var command = new Command("report", "write loss curves, KL per dimension, a latent scatter and (images) reconstructions and traversals, with index.html") { output, json };
+        input.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string folder = parse.GetValue(output)!;
+            Outputs.CheckFolder(folder);
+            var (model, data) = input.Load(parse);
+            IReadOnlyList<string> files = [];
+            Outputs.WriteFolder(folder, temp => files = ModelReport.Write(model, data, temp));
+            console.Error.WriteLine($"report: {Path.Combine(folder, "index.html")} ({files.Count} files)");
+            if (parse.GetValue(json)) Outputs.Json(console, new { @out = folder, files });
+            return 0;
+        });
+        return command;
+    }
+}

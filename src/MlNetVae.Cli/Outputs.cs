@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+using MlNetVae.Pipeline;
+
+namespace MlNetVae.Cli;
+
+/// <summary>
+/// Output files and folders. Paths are checked before any work starts (a missing folder fails fast), and every
+/// file is written atomically, so a failure never leaves a partial output behind.
+/// </summary>
+internal static class Outputs
+{
+    /// <summary>Fails when the folder that would hold the file <paramref name="path"/> does not exist.</summary>
+    public static void CheckFile(string path, string option = "--out")
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) throw new UsageException($"{option} {path}: the folder {folder} does not exist");
+        if (Directory.Exists(path)) throw new UsageException($"{option} {path}: is a folder, expected a file path");
+    }
+
+    /// <summary>Fails when the output folder's parent does not exist (the folder itself is created).</summary>
+    public static void CheckFolder(string path, string option = "--out")
+    {
+        string parent = Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar))!;
+        if (!Directory.Exists(parent)) throw new UsageException($"{option} {path}: the folder {parent} does not exist");
+        if (File.Exists(path)) throw new UsageException($"{option} {path}: is a file, expected a folder");
+    }
+
+    /// <summary>
+    /// Fills a folder through <paramref name="fill"/>, which writes into a temporary sibling folder; its files then
+    /// move into <paramref name="folder"/> (created if missing), replacing files of the same name. On an exception
+    /// the temporary folder is deleted and <paramref name="folder"/> is untouched.
+    /// </summary>
+    public static void WriteFolder(string folder, Action<string> fill)
+    {
+        string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            fill(temp);
+            MoveInto(temp, full);
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static void MoveInto(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source)) File.Move(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        foreach (var sub in Directory.GetDirectories(source)) MoveInto(sub, Path.Combine(target, Path.GetFileName(sub)));
+    }
+
+    /// <summary>Writes a CSV: the header, then one line per row, numbers round-tripping in invariant culture.</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, int rows, Action<int, List<string>> row)
+    {
+        AtomicFile.WriteText(path, writer =>
+        {
+            writer.WriteLine(string.Join(',', header));
+            var cells = new List<string>(header.Count);
+            for (int r = 0; r < rows; r++)
+            {
+                cells.Clear();
+                row(r, cells);
+                writer.WriteLine(string.Join(',', cells));
+            }
+        });
+    }
+
+    public static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Prints one JSON object (snake_case names as given) on stdout.</summary>
+    public static void Json(CliConsole console, object value) =>
+        console.Out.WriteLine(JsonSerializer.Serialize(value));
+}

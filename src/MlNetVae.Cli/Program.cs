@@ -1,0 +1,3 @@
+using MlNetVae.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error, stderrIsTerminal: !Console.IsErrorRedirected);
