@@ -42,7 +42,7 @@ public sealed class AnomalyScorerState
         ComponentScale = Array.AsReadOnly(componentScale.ToArray());
     }
 
-    /// <summary>Number of standardized components of <see cref="AnomalyScore.Combined"/>: divergence and Mahalanobis distance.</summary>
+    /// <summary>Number of standardized components of <see cref="AnomalyScore.StandardizedSum"/>: divergence and Mahalanobis distance.</summary>
     public const int Components = 2;
 
     /// <summary>Latent width K.</summary>

@@ -96,7 +96,7 @@ public class AnomalyScorerTests
 
     /// <summary>
     /// Mahalanobis distance under the aggregate posterior (mean and covariance of the training posterior means,
-    /// plus their mean variance on the diagonal) and the standardized sum, computed directly.
+    /// plus their mean variance on the diagonal) and both combinations with the divergence, computed directly.
     /// </summary>
     private static void AssertLatentScores(AnomalyScorer scorer, float[][] train, float[][] test, IReadOnlyDictionary<AnomalyScore, double[]> scores)
     {
@@ -122,8 +122,10 @@ public class AnomalyScorerTests
         {
             double distance = Distance(testMean[r]);
             Assert.That(scores[AnomalyScore.LatentMahalanobis][r], Is.EqualTo(distance).Within(1e-3 * distance + 1e-4), $"row {r}");
-            double combined = Standardized(scores[AnomalyScore.ReconstructionDivergence][r], trainDivergence) + Standardized(distance, trainDistance);
-            Assert.That(scores[AnomalyScore.Combined][r], Is.EqualTo(combined).Within(1e-3 * Math.Abs(combined) + 1e-3), $"row {r}");
+            double divergence = scores[AnomalyScore.ReconstructionDivergence][r];
+            Assert.That(scores[AnomalyScore.Combined][r], Is.EqualTo(divergence + 0.5 * distance).Within(1e-3 * (divergence + distance) + 1e-4), $"row {r}");
+            double standardized = Standardized(divergence, trainDivergence) + Standardized(distance, trainDistance);
+            Assert.That(scores[AnomalyScore.StandardizedSum][r], Is.EqualTo(standardized).Within(1e-3 * Math.Abs(standardized) + 1e-3), $"row {r}");
         }
     }
 
