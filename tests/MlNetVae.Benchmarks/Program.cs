@@ -5,10 +5,12 @@ using MlNetVae.Benchmarks;
 //   gemm-summary     GEMM GFLOP/s vs OpenBLAS at the reference VAE's shapes and 1024^3, 1 and 2 threads
 //   vae              reference VAE here and in PyTorch, side by side (quality and throughput)
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
+//   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
     case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
+    case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
 }

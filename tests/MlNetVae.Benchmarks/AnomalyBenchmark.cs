@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MlNetVae.Pipeline;
+using MlNetVae.Scoring;
+using MlNetVae.Vae;
+
+namespace MlNetVae.Benchmarks;
+
+/// <summary>
+/// Issue 6's acceptance harness: one-class anomaly detection with DEFAULT VaeOptions and every VAE score, side by
+/// side with Isolation Forest, one-class SVM and PCA from sklearn (tests/reference/anomaly_baselines.py, Debian's
+/// python3-sklearn) on the same splits.
+/// Fashion-MNIST: train on the 6,000 training images of one class, score the 10,000 test images, the other nine
+/// classes are the anomalies. Tabular: sklearn's breast cancer table, 60% of the benign rows train, the rest of
+/// them and every malignant row test; several seeded splits, exported by the script as CSV.
+/// Usage: <c>anomaly [--classes 0,1,...,9] [--splits 5] [--epochs N (overrides the default, for quick looks only)]</c>.
+/// </summary>
+public static class AnomalyBenchmark
+{
+    private const string Data = "/usr/share/datasets/fashion-mnist";
+    private static readonly AnomalyScore[] Scores = Enum.GetValues<AnomalyScore>();
+    private static readonly string[] Baselines = ["iforest", "ocsvm", "pca"];
+
+    /// <summary>Runs the harness and prints an AUROC table per data set, with means, and the wall time.</summary>
+    public static void Run(string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        var classes = Option(args, "--classes", "0,1,2,3,4,5,6,7,8,9").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        int splits = int.Parse(Option(args, "--splits", "5"));
+        var options = new VaeOptions();
+        if (Array.IndexOf(args, "--epochs") >= 0) options = options with { Epochs = int.Parse(Option(args, "--epochs", "")) };
+        Console.WriteLine($"VaeOptions: {Describe(options)}; default score {AnomalyScorer.DefaultScore}");
+
+        var trainImages = IdxFile.ReadImages($"{Data}/train-images-idx3-ubyte.gz", out _, out _);
+        var trainLabels = IdxFile.ReadLabels($"{Data}/train-labels-idx1-ubyte.gz");
+        var testImages = IdxFile.ReadImages($"{Data}/t10k-images-idx3-ubyte.gz", out _, out _);
+        var testLabels = IdxFile.ReadLabels($"{Data}/t10k-labels-idx1-ubyte.gz");
+        var fashion = new List<(string Name, Dictionary<string, double> Auroc)>();
+        foreach (int c in classes)
+        {
+            var baselines = RunBaselines("fashion", "--class", c.ToString(CultureInfo.InvariantCulture));
+            var train = trainImages.Where((_, i) => trainLabels[i] == c).ToArray();
+            var anomalous = testLabels.Select(l => l != c).ToArray();
+            fashion.Add(($"class {c}", Evaluate(train, testImages, anomalous, options, baselines)));
+            PrintTable("Fashion-MNIST one-class", fashion);
+        }
+
+        var tabular = new List<(string Name, Dictionary<string, double> Auroc)>();
+        for (int seed = 0; seed < splits; seed++)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), $"mlnetvae-anomaly-bc-{Environment.ProcessId}-{seed}");
+            var baselines = RunBaselines("breast-cancer", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", dir);
+            var train = ReadCsv(Path.Combine(dir, "train.csv"));
+            var test = ReadCsv(Path.Combine(dir, "test.csv"));
+            Directory.Delete(dir, recursive: true);
+            var anomalous = test.Select(r => r[^1] == 1f).ToArray();
+            tabular.Add(($"split {seed}", Evaluate(train, test.Select(r => r[..^1]).ToArray(), anomalous, options, baselines)));
+        }
+        PrintTable("Breast cancer one-class (benign = normal)", tabular);
+        Console.WriteLine($"wall time {clock.Elapsed.TotalMinutes:F1} min");
+    }
+
+    private static Dictionary<string, double> Evaluate(float[][] train, float[][] test, bool[] anomalous, VaeOptions options, Dictionary<string, double> baselines)
+    {
+        var clock = Stopwatch.StartNew();
+        var (model, _) = VaeTrainer.Train(train, options);
+        var scorer = AnomalyScorer.Fit(model, train);
+        var auroc = scorer.Score(test, Scores).ToDictionary(p => p.Key.ToString(), p => Auroc.Compute(p.Value, anomalous));
+        foreach (var (name, value) in baselines) auroc[name] = value;
+        Console.Error.WriteLine($"  trained and scored in {clock.Elapsed.TotalSeconds:F1} s");
+        return auroc;
+    }
+
+    private static void PrintTable(string title, List<(string Name, Dictionary<string, double> Auroc)> rows)
+    {
+        string[] columns = [.. Scores.Select(s => s.ToString()), .. Baselines];
+        Console.WriteLine($"\n{title}: AUROC");
+        Console.WriteLine($"{"",-9}" + string.Concat(columns.Select(c => $"{Short(c),10}")));
+        foreach (var (name, auroc) in rows)
+            Console.WriteLine($"{name,-9}" + string.Concat(columns.Select(c => $"{auroc[c],10:F4}")));
+        Console.WriteLine($"{"mean",-9}" + string.Concat(columns.Select(c => $"{rows.Average(r => r.Auroc[c]),10:F4}")));
+    }
+
+    private static string Short(string name) => name.Length <= 9 ? name : name[..9];
+
+    private static Dictionary<string, double> RunBaselines(params string[] arguments)
+    {
+        string script = Path.Combine(RepoRoot(), "tests", "reference", "anomaly_baselines.py");
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, .. arguments]) { RedirectStandardOutput = true };
+        using var process = Process.Start(psi)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"anomaly_baselines.py {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Trim().Split('\n')[^1])!;
+    }
+
+    private static float[][] ReadCsv(string path) =>
+        File.ReadLines(path).Select(line => line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+
+    private static string Describe(VaeOptions o) =>
+        $"hidden [{string.Join(",", o.EncoderHidden)}], latent {o.LatentSize}, {o.Activation}, likelihood {o.Likelihood}, batch {o.BatchSize}, lr {o.LearningRate}, epochs {o.Epochs}, beta {o.Beta}";
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MlNetVae.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("cannot find the repository root (MlNetVae.sln) above the benchmark");
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}
