@@ -28,6 +28,11 @@ public static class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
+            if (m <= GemmSmallJob.MaxRows && compute.Isa == Isa.Avx512)
+            {
+                GemmSmallJob.Run(compute, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                return;
+            }
             switch (compute.Isa)
             {
                 case Isa.Avx512: Run<GemmMicroKernel512>(compute, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc); break;

@@ -34,7 +34,7 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
     public void Run(Compute compute, int parts)
     {
         long sharedFloats = (long)Units(M, TKernel.MR) * TKernel.MR * K;
-        if (parts > 1 && SplitColumns && M <= MC && sharedFloats <= MC * KC)
+        if (parts > 1 && SplitColumns && PacksA && M <= MC && sharedFloats <= MC * KC)
         {
             _sharedA = GemmBuffers.Get(GemmBuffers.Shared, (int)sharedFloats);
             _packingA = true;
@@ -43,6 +43,14 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
         }
         compute.Run(ref this, parts);
     }
+
+    // A transposed A holds each step's MR values of op(A) contiguously (A^T[i.., p] = A[p, i..]), so the kernel
+    // reads its panels where they are, saving the copy: the layout differs from a packed panel only in the
+    // stride between steps. B is always packed, even where a plain B's rows would serve the same way: a B
+    // panel is read once per A panel, and in place its kc steps lie on as many 4 KB pages (kc * ldb floats
+    // apart), more than the L1 TLB holds, which measured slower than copying it. Depends on the transposes
+    // only, so never on the thread count.
+    private readonly bool PacksA => !TransA || !TKernel.ReadsInPlace;
 
     /// <summary>How many parts are worth it: at least 2^17 multiply-adds each (about 10 us), one per unit of C.</summary>
     public readonly int UsefulParts(int threads)
@@ -98,9 +106,11 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
         if (i0 >= i1 || j0 >= j1) return;
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = BlockDepth(K);
+        bool packsA = PacksA;
         int mcMax = Math.Min(MC, Units(i1 - i0, mr) * mr), ncMax = Math.Min(NC, Units(j1 - j0, nr) * nr);
-        float* packedB = GemmBuffers.Get(GemmBuffers.Own, (_sharedA == null ? mcMax * kcMax : 0) + ncMax * kcMax);
+        float* packedB = GemmBuffers.Get(GemmBuffers.Own, (_sharedA == null && packsA ? mcMax * kcMax : 0) + ncMax * kcMax);
         float* packedA = packedB + ncMax * kcMax;
+        nint aStep = packsA ? mr : Lda;
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
@@ -113,18 +123,16 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob where TKernel : struct, I
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    if (_sharedA != null) packedA = _sharedA + (long)Units(M, mr) * mr * pc;
-                    else
-                    {
-                        float* aBlock = TransA ? A + (long)pc * Lda + ic : A + (long)ic * Lda + pc;
-                        GemmPacking.Pack(aBlock, Lda, !TransA, mc, kc, mr, packedA);
-                    }
+                    float* aBlock = TransA ? A + (long)pc * Lda + ic : A + (long)ic * Lda + pc;
+                    if (!packsA) packedA = aBlock;
+                    else if (_sharedA != null) packedA = _sharedA + (long)Units(M, mr) * mr * pc;
+                    else GemmPacking.Pack(aBlock, Lda, !TransA, mc, kc, mr, packedA);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         float* bPanel = packedB + jr * kc;
                         float* cColumn = C + (long)ic * Ldc + jc + jr;
                         for (int ir = 0; ir < mc; ir += mr)
-                            TKernel.Run(kc, packedA + ir * kc, bPanel, cColumn + (long)ir * Ldc, Ldc,
+                            TKernel.Run(kc, packedA + (packsA ? ir * kc : ir), aStep, bPanel, cColumn + (long)ir * Ldc, Ldc,
                                 Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), Alpha, beta);
                     }
                 }

@@ -17,10 +17,18 @@ internal unsafe interface IGemmMicroKernel
     static abstract int Lanes { get; }
 
     /// <summary>
-    /// C[0..rows, 0..cols] = alpha * (A panel x B panel) + beta * C, reading C only when beta is not 0.
-    /// The panels hold <paramref name="kc"/> steps of MR (A) and NR (B) floats; rows &lt;= MR, cols &lt;= NR.
+    /// True when the kernel reads only the <c>rows</c> values of A of a step (not a whole zero-padded MR), so
+    /// A panels can be read in place from a transposed A, unpacked.
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta);
+    static abstract bool ReadsInPlace { get; }
+
+    /// <summary>
+    /// C[0..rows, 0..cols] = alpha * (A panel x B panel) + beta * C, reading C only when beta is not 0.
+    /// The panels hold <paramref name="kc"/> steps of MR (A) and NR (B) floats, each step of A
+    /// <paramref name="aStep"/> floats after the previous one (MR when packed, A's row stride when read in
+    /// place); rows &lt;= MR, cols &lt;= NR.
+    /// </summary>
+    static abstract void Run(int kc, float* a, nint aStep, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta);
 }
 
 /// <summary>A compile-time count: generic code over these structs is specialized per value by the JIT.</summary>

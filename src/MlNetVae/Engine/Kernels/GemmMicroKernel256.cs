@@ -13,32 +13,33 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
 {
     public static int MR => 6;
     public static int NR => 16;
+    public static bool ReadsInPlace => true;
     public static int Lanes => 8;
 
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
     {
-        if (cols > 8) Rows<Count2>(kc, a, b, c, ldc, rows, cols, alpha, beta);
-        else Rows<Count1>(kc, a, b, c, ldc, rows, cols, alpha, beta);
+        if (cols > 8) Rows<Count2>(kc, a, aStep, b, c, ldc, rows, cols, alpha, beta);
+        else Rows<Count1>(kc, a, aStep, b, c, ldc, rows, cols, alpha, beta);
     }
 
     // Short tiles (the last rows of C) get their own specialization instead of computing padding rows.
-    private static void Rows<TV>(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    private static void Rows<TV>(int kc, float* a, nint aStep, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
         where TV : ICount
     {
         switch (rows)
         {
-            case 6: Tile<Count6, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
-            case 5: Tile<Count5, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
-            case 4: Tile<Count4, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
-            case 3: Tile<Count3, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
-            case 2: Tile<Count2, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
-            default: Tile<Count1, TV>(kc, a, b, c, ldc, cols, alpha, beta); break;
+            case 6: Tile<Count6, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
+            case 5: Tile<Count5, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
+            case 4: Tile<Count4, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
+            case 3: Tile<Count3, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
+            case 2: Tile<Count2, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
+            default: Tile<Count1, TV>(kc, a, aStep, b, c, ldc, cols, alpha, beta); break;
         }
     }
 
     // TR rows x TV vectors of accumulators stay in registers for the whole k loop; C is touched once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TR, TV>(int kc, float* a, float* b, float* c, int ldc, int cols, float alpha, float beta)
+    private static void Tile<TR, TV>(int kc, float* a, nint aStep, float* b, float* c, int ldc, int cols, float alpha, float beta)
         where TR : ICount where TV : ICount
     {
         Vector256<float> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default,
@@ -49,7 +50,7 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
             Sse.Prefetch0(c + r * ldc);
             if (TV.Value > 1) Sse.Prefetch0(c + r * ldc + 8);
         }
-        for (int p = 0; p < kc; p++, a += 6, b += 16)
+        for (int p = 0; p < kc; p++, a += aStep, b += 16)
         {
             var b0 = Vector256.Load(b);
             var b1 = TV.Value > 1 ? Vector256.Load(b + 8) : default;

@@ -8,13 +8,15 @@ internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
 {
     public static int MR => 4;
     public static int NR => 4;
+    // Computes whole 4 x 4 tiles from zero-padded panels, so it always reads packed ones.
+    public static bool ReadsInPlace => false;
     public static int Lanes => 4;
 
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    public static void Run(int kc, float* a, nint aStep, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta)
     {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int p = 0; p < kc; p++, a += 4, b += 4)
+        for (int p = 0; p < kc; p++, a += aStep, b += 4)
         {
             float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
             float x = a[0];

@@ -19,12 +19,13 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void Pack(float* src, int ld, bool stepsContiguous, int lanes, int kc, int width, float* dst)
     {
-        for (int l0 = 0; l0 < lanes; l0 += width, dst += width * kc)
+        if (!stepsContiguous)
         {
-            int valid = Math.Min(width, lanes - l0);
-            if (stepsContiguous) PackLaneRuns(src + (long)l0 * ld, ld, valid, kc, width, dst);
-            else PackStepRuns(src + l0, ld, valid, kc, width, dst);
+            PackSteps(src, ld, lanes, kc, width, dst);
+            return;
         }
+        for (int l0 = 0; l0 < lanes; l0 += width, dst += width * kc)
+            PackLaneRuns(src + (long)l0 * ld, ld, Math.Min(width, lanes - l0), kc, width, dst);
     }
 
     // A transposing copy: blocks of 8 (or 4) lanes x 8 (or 4) steps are transposed in registers, so both the
@@ -105,21 +106,33 @@ internal static unsafe class GemmPacking
         ScalarLanes(src, ld, 4, p, kc, width, dst);
     }
 
-    // A plain copy of `valid` floats per step.
-    private static void PackStepRuns(float* src, int ld, int valid, int kc, int width, float* dst)
+    // Step runs a step at a time: each step (a row of B, or of a transposed A) is read once, front to back, and
+    // dealt out to all the panels, so the reads stream instead of striding down one panel at a time (which
+    // measured 8% slower overall on the VAE's NN products).
+    private static void PackSteps(float* src, int ld, int lanes, int kc, int width, float* dst)
     {
-        for (int p = 0; p < kc; p++, src += ld, dst += width)
+        int panelFloats = width * kc;
+        for (int p = 0; p < kc; p++, src += ld)
         {
-            int j = 0;
-            for (; j <= valid - Vector256<float>.Count; j += Vector256<float>.Count)
-                Vector256.Store(Vector256.Load(src + j), dst + j);
-            if (j <= valid - Vector128<float>.Count) // the last 4 of a 12-row A panel
-            {
-                Vector128.Store(Vector128.Load(src + j), dst + j);
-                j += Vector128<float>.Count;
-            }
-            for (; j < valid; j++) dst[j] = src[j];
-            for (; j < width; j++) dst[j] = 0;
+            float* d = dst + p * width;
+            int l0 = 0;
+            for (; l0 + width <= lanes; l0 += width, d += panelFloats) CopyStep(src + l0, width, width, d);
+            if (l0 < lanes) CopyStep(src + l0, lanes - l0, width, d);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyStep(float* src, int valid, int width, float* dst)
+    {
+        int j = 0;
+        for (; j <= valid - Vector256<float>.Count; j += Vector256<float>.Count)
+            Vector256.Store(Vector256.Load(src + j), dst + j);
+        if (j <= valid - Vector128<float>.Count)
+        {
+            Vector128.Store(Vector128.Load(src + j), dst + j);
+            j += Vector128<float>.Count;
+        }
+        for (; j < valid; j++) dst[j] = src[j];
+        for (; j < width; j++) dst[j] = 0;
     }
 }

@@ -29,6 +29,15 @@ public class GemmTests
             yield return Case(ta, tb, 1, 1, 1, pad: 0);
             yield return Case(ta, tb, 3, 1, 784, pad: 1);
             yield return Case(ta, tb, 1, 784, 3, pad: 1);
+            // At most 4 rows of C take the unpacked small path (on AVX-512): each row count against column
+            // counts that end in every kind of group (8 dot products, 64 and 16 axpy columns, a scalar tail)
+            // and depths with and without a k % 16 tail; the fifth row is the packed path's again.
+            foreach (int rows in new[] { 1, 2, 3, 4, 5 })
+            {
+                yield return Case(ta, tb, rows, 400, 784, pad: 0);
+                yield return Case(ta, tb, rows, 85, 20, pad: 3);
+                yield return Case(ta, tb, rows, 7, 63, pad: 1);
+            }
         }
         // Two of the VAE's own products (the other four are in the thread-count test): several k blocks, a
         // shared packed A, tall C.
@@ -79,6 +88,9 @@ public class GemmTests
     [TestCase(true, false, 400, 784, 128)]
     [TestCase(true, false, 784, 400, 128)]
     [TestCase(true, true, 301, 259, 517)]
+    [TestCase(false, true, 1, 400, 784)]
+    [TestCase(false, false, 3, 785, 400)]
+    [TestCase(true, true, 4, 403, 130)]
     public void ThreadCountDoesNotChangeABit(bool ta, bool tb, int m, int n, int k)
     {
         var p = Problem.Create(ta, tb, m, n, k, pad: 0, seed: 5);
