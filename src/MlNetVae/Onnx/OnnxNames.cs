@@ -18,8 +18,11 @@ public static class OnnxNames
     /// <summary>The likelihood's mean in raw feature units [batch, D], output of decoder.onnx and scorer.onnx.</summary>
     public const string Reconstruction = "reconstruction";
 
-    /// <summary>The anomaly score [batch, 1] (higher is more unusual), output of scorer.onnx.</summary>
+    /// <summary>The default anomaly score [batch, 1] (higher is more unusual), output of scorer.onnx.</summary>
     public const string Score = "score";
+
+    /// <summary>The deterministic negative ELBO [batch, 1], in nats, output of scorer.onnx.</summary>
+    public const string NegElbo = "neg_elbo";
 
     /// <summary>File names <see cref="OnnxExport.SaveAll"/> writes.</summary>
     public const string EncoderFile = "encoder.onnx", DecoderFile = "decoder.onnx", ScorerFile = "scorer.onnx";

@@ -1,5 +1,6 @@
 using MlNetVae.Engine;
 using MlNetVae.Onnx.Runtime;
+using MlNetVae.Scoring;
 using MlNetVae.Vae;
 
 namespace MlNetVae.Onnx;
@@ -15,7 +16,7 @@ public enum InferenceBackend
 
 /// <summary>
 /// One model's inference on either backend, with the same answers from both (to float rounding): posterior,
-/// decoded means, reconstructions and the deterministic negative ELBO. ONNX Runtime sessions are created on first
+/// decoded means, reconstructions and the default anomaly score. ONNX Runtime sessions are created on first
 /// use from graphs exported in memory. Thread-safe; dispose to release the sessions.
 /// </summary>
 public sealed class VaeInference : IDisposable
@@ -68,7 +69,7 @@ public sealed class VaeInference : IDisposable
         ? _model.Reconstruct(rows)
         : Run(_scorer.Value, OnnxNames.Features, rows, _model.Features, [OnnxNames.Reconstruction])[0];
 
-    /// <summary>The deterministic negative ELBO of each raw row (as <c>model.Score(rows).NegElbo</c>), in nats.</summary>
+    /// <summary>The default anomaly score of each raw row (as <c>AnomalyScorer.Score(rows)</c>; scorer.onnx's <c>score</c>), in nats.</summary>
     public double[] Score(IReadOnlyList<float[]> rows)
     {
         var flat = _model.ToModelUnits(rows); // validates widths and values, names the bad row
@@ -80,7 +81,7 @@ public sealed class VaeInference : IDisposable
     }
 
     /// <summary>
-    /// The hot path: the deterministic negative ELBO of <c>scores.Length</c> raw rows given flat and row-major in
+    /// The hot path: the default anomaly score of <c>scores.Length</c> raw rows given flat and row-major in
     /// <paramref name="rows"/> ([rows, D]), written to <paramref name="scores"/>. Values are not checked here.
     /// </summary>
     public void Score(ReadOnlySpan<float> rows, Span<float> scores)
@@ -119,21 +120,21 @@ public sealed class VaeInference : IDisposable
             .ToArray();
     }
 
-    /// <summary>One thread's managed scorer: raw rows to model units, then the ELBO evaluator, all in reused buffers.</summary>
+    /// <summary>One thread's managed scorer: raw rows to model units, then the default score's evaluator, all in reused buffers.</summary>
     private sealed class ManagedScorer(VaeModel model, Compute compute)
     {
-        private readonly ElboEvaluator _evaluator = new(model, compute);
+        private readonly CorrectedNegElboEvaluator _evaluator = new(model, compute);
         private float[] _x = [];
-        private double[] _reconstruction = [], _kl = [];
+        private double[] _scores = [];
 
         public void Score(ReadOnlySpan<float> rows, Span<float> scores)
         {
             int n = scores.Length, d = model.Features;
             if (_x.Length < rows.Length) _x = new float[rows.Length];
-            if (_kl.Length < n) (_reconstruction, _kl) = (new double[n], new double[n]);
+            if (_scores.Length < n) _scores = new double[n];
             for (int r = 0; r < n; r++) model.Preprocessor.Transform(rows.Slice(r * d, d), _x.AsSpan(r * d, d));
-            _evaluator.Evaluate(_x.AsSpan(0, rows.Length), n, 0, null, _reconstruction, _kl);
-            for (int r = 0; r < n; r++) scores[r] = (float)(_reconstruction[r] + _kl[r]);
+            _evaluator.Evaluate(_x.AsSpan(0, rows.Length), n, _scores);
+            for (int r = 0; r < n; r++) scores[r] = (float)_scores[r];
         }
     }
 }

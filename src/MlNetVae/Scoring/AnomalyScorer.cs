@@ -25,7 +25,8 @@ public sealed class AnomalyScorer
     /// <summary>
     /// The score <see cref="Score(IReadOnlyList{float[]})"/> returns: <see cref="AnomalyScore.CorrectedNegElbo"/>,
     /// chosen by the benchmark (the only score above Isolation Forest on images and on a table). Deterministic and
-    /// free of fitted statistics, so an ONNX graph computes it from the model alone. With x the row in model units
+    /// free of fitted statistics, so it is also the score of <c>VaeTransformer.Score</c>, the CLI's <c>score</c> column,
+    /// <c>VaeInference.Score</c> and scorer.onnx's <c>score</c> output, which computes it from the model alone. With x the row in model units
     /// (Gaussian columns standardized), (mu, l) = encoder(x) with l clamped to +-LogVarClamp, and o = decoder(mu):
     /// sum over Bernoulli columns of max(o, 0) - o x + log(1 + e^-|o|) + x log x + (1 - x) log(1 - x)
     /// + sum over Gaussian columns of 0.5 (x - o)^2 e^-v (v the learned log-variance)

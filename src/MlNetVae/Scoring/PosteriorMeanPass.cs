@@ -35,13 +35,8 @@ internal static class PosteriorMeanPass
                 var mu = terms.LatentMean[r] = mean.Value.Row(i).ToArray();
                 var lv = latentLogVar.Value.Row(i);
                 var variance = terms.LatentVariance[r] = new float[k];
-                double kl = 0;
-                for (int j = 0; j < k; j++)
-                {
-                    variance[j] = MathF.Exp(lv[j]);
-                    kl += 0.5 * (variance[j] + mu[j] * (double)mu[j] - 1 - lv[j]);
-                }
-                terms.Kl[r] = kl;
+                for (int j = 0; j < k; j++) variance[j] = MathF.Exp(lv[j]);
+                terms.Kl[r] = CorrectedNegElboEvaluator.Kl(mu, lv);
             }
         });
         return terms;

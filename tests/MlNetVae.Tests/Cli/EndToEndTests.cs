@@ -95,19 +95,28 @@ public class EndToEndTests
     }
 
     [Test]
-    public void TheScoreColumnIsWhatTheExportedScorerOnnxComputesInOnnxRuntime()
+    public void TheScoreColumnIsWhatTheExportedScorerOnnxComputesInOnnxRuntimeAndAnomalyScorersDefault()
     {
         var f = CliFixture.Get();
         using var files = new Files();
         Assert.That(Run("export", "--model", f.CsvModel, "--out", files["onnx"]), Is.EqualTo(0));
         Assert.That(Run("score", "--model", f.CsvModel, "--data", f.TestCsv, "--out", files["s.csv"]), Is.EqualTo(0));
-        var cli = ReadCsv(files["s.csv"]).Rows.Select(r => r[1]).ToArray();
-        var rows = VaeTransformer.Load(f.CsvModel).ReadCsv(f.TestCsv).Rows;
+        var csv = ReadCsv(files["s.csv"]).Rows;
+        double[] cli = csv.Select(r => r[1]).ToArray(), cliNegElbo = csv.Select(r => r[2]).ToArray();
+        var model = VaeTransformer.Load(f.CsvModel);
+        var rows = model.ReadCsv(f.TestCsv).Rows;
         using var session = new MlNetVae.Onnx.Runtime.OnnxRuntimeSession(File.ReadAllBytes(Path.Combine(files["onnx"], "scorer.onnx")));
         var input = new MlNetVae.Onnx.Runtime.OnnxTensor("features", rows.SelectMany(r => r).ToArray(), [rows.Count, rows[0].Length]);
-        var onnx = session.Run([input], ["score"])[0].Data;
+        var outputs = session.Run([input], ["score", "neg_elbo"]);
+        float[] onnx = outputs[0].Data, onnxNegElbo = outputs[1].Data;
         Assert.That(onnx, Has.Length.EqualTo(cli.Length));
-        for (int r = 0; r < cli.Length; r++) Assert.That(onnx[r], Is.EqualTo(cli[r]).Within(1e-4 + 1e-5 * Math.Abs(cli[r])), $"row {r}");
+        var anomalyScorer = MlNetVae.Scoring.AnomalyScorer.Fit(model.Model, rows).Score(rows);
+        for (int r = 0; r < cli.Length; r++)
+        {
+            Assert.That(onnx[r], Is.EqualTo(cli[r]).Within(1e-4 + 1e-5 * Math.Abs(cli[r])), $"row {r}: score vs scorer.onnx");
+            Assert.That(cli[r], Is.EqualTo(anomalyScorer[r]), $"row {r}: score vs AnomalyScorer's default, full precision");
+            Assert.That(onnxNegElbo[r], Is.EqualTo(cliNegElbo[r]).Within(1e-4 + 1e-5 * Math.Abs(cliNegElbo[r])), $"row {r}: neg_elbo (--samples 0)");
+        }
     }
 
     [Test]

@@ -14,6 +14,13 @@ internal static class Closeness
     /// </summary>
     public static double MaxAbsolute, MaxRelative, MaxOfTolerance;
 
+    /// <summary>The same three maxima per compared quantity (the <c>what</c> of each comparison).</summary>
+    public static readonly SortedDictionary<string, (double Absolute, double Relative, double OfTolerance)> ByWhat = [];
+
+    /// <summary>One line per compared quantity with its largest differences.</summary>
+    public static string Report() =>
+        string.Join("\n", ByWhat.Select(e => $"  {e.Key}: max abs {e.Value.Absolute:G3}, max rel {e.Value.Relative:G3}, worst diff / tolerance {e.Value.OfTolerance:F3}"));
+
     public static void Assert(IReadOnlyList<double> actual, IReadOnlyList<double> expected, string what, float[]? columnScale = null)
     {
         NUnit.Framework.Assert.That(actual, Has.Count.EqualTo(expected.Count), what);
@@ -27,6 +34,8 @@ internal static class Closeness
                 MaxAbsolute = Math.Max(MaxAbsolute, diff / scale);
                 if (Math.Abs(expected[i]) >= 1) MaxRelative = Math.Max(MaxRelative, diff / Math.Abs(expected[i]));
                 MaxOfTolerance = Math.Max(MaxOfTolerance, diff / tolerance);
+                var w = ByWhat.GetValueOrDefault(what);
+                ByWhat[what] = (Math.Max(w.Absolute, diff / scale), Math.Abs(expected[i]) >= 1 ? Math.Max(w.Relative, diff / Math.Abs(expected[i])) : w.Relative, Math.Max(w.OfTolerance, diff / tolerance));
             }
             if (!(diff <= tolerance))
                 NUnit.Framework.Assert.Fail($"{what}[{i}]: {actual[i]} vs expected {expected[i]} (diff {diff:G3})");

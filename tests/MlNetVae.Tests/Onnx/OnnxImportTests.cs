@@ -1,4 +1,5 @@
 using MlNetVae.Onnx;
+using MlNetVae.Onnx.Proto;
 using MlNetVae.Vae;
 using NUnit.Framework;
 using static MlNetVae.Tests.Onnx.OnnxTestModels;
@@ -38,6 +39,17 @@ public class OnnxImportTests
         var loaded = OnnxImport.Load(OnnxExport.Scorer(model));
         Assert.That(loaded.Options.LearnGaussianVariance, Is.False);
         Assert.That(loaded.Score(rows).NegElbo, Is.EqualTo(model.Score(rows).NegElbo));
+    }
+
+    [Test]
+    public void AScorerComputingAnotherScoreIsRejectedByName()
+    {
+        // What a scorer.onnx from a version whose default was the negative ELBO says about itself.
+        var m = ModelProto.Parser.ParseFrom(OnnxExport.Scorer(Get(Kind.Bernoulli, false).Model));
+        m.MetadataProps.Single(p => p.Key == "score").Value = "neg_elbo";
+        m.MetadataProps.Single(p => p.Key == "content_hash").Value = new string('0', 64);
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImport.Load(OnnxExport.Serialize(m)));
+        Assert.That(e!.Message, Does.Contain("metadata 'score' is 'neg_elbo'").And.Contain("'corrected_neg_elbo'"));
     }
 
     [Test]

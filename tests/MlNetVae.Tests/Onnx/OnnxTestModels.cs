@@ -31,17 +31,38 @@ public static class OnnxTestModels
         }
     }
 
-    /// <summary>Bernoulli: 12 columns in [0, 1]. Gaussian: 8 columns of mixed scales. Mixed: 5 unit columns, 4 Gaussian, a 3-slot and a 2-slot one-hot group.</summary>
+    /// <summary>
+    /// Bernoulli: 12 columns in [0, 1], one value in 5 exactly 0 or 1 (the 0 log 0 case of the scores). Gaussian:
+    /// 8 columns of scales from about 1 to 1e5. Mixed: 5 unit columns (saturated likewise), 4 Gaussian, a 3-slot and
+    /// a 2-slot one-hot group.
+    /// </summary>
     internal static float[][] Rows(Kind kind, int count) => kind switch
     {
-        Kind.Bernoulli => TestData.UnitRows(count, 12, 3),
-        Kind.Gaussian => TestData.GaussianRows(count, 8, 4),
+        Kind.Bernoulli => Saturated(TestData.UnitRows(count, 12, 3)),
+        Kind.Gaussian => Widened(TestData.GaussianRows(count, 8, 4)),
         _ => MixedRows(count),
     };
 
+    /// <summary>Rounds every fifth value to exactly 0 or 1, as saturated pixels are.</summary>
+    private static float[][] Saturated(float[][] rows)
+    {
+        int i = 0;
+        foreach (var row in rows)
+            for (int j = 0; j < row.Length; j++)
+                if (i++ % 5 == 0) row[j] = MathF.Round(row[j]);
+        return rows;
+    }
+
+    /// <summary>Multiplies the columns of scale 1000 (3 and 7) by 100 more: standard deviations in the 1e5s.</summary>
+    private static float[][] Widened(float[][] rows)
+    {
+        foreach (var row in rows) (row[3], row[7]) = (row[3] * 100, row[7] * 100);
+        return rows;
+    }
+
     private static float[][] MixedRows(int count)
     {
-        var unit = TestData.UnitRows(count, 5, 5);
+        var unit = Saturated(TestData.UnitRows(count, 5, 5));
         var real = TestData.GaussianRows(count, 4, 6);
         var rng = new Rng(9);
         return Enumerable.Range(0, count).Select(r =>

@@ -22,7 +22,8 @@ public class ModelFileTests
         var manifest = JsonNode.Parse(zip.GetEntry("manifest.json")!.Open())!;
         Assert.That((string?)manifest["format"], Is.EqualTo("mlnetvae-model"));
         Assert.That((int?)manifest["format_version"], Is.EqualTo(1));
-        Assert.That((string?)manifest["score"]!["default"], Is.EqualTo("neg_elbo"));
+        Assert.That((string?)manifest["score"]!["default"], Is.EqualTo("corrected_neg_elbo"));
+        Assert.That((string?)manifest["score"]!["scorer_output"], Is.EqualTo("score"));
         Assert.That(Directory.GetFiles(files.Root), Has.Length.EqualTo(1), "no temporary file left");
     }
 
@@ -43,6 +44,8 @@ public class ModelFileTests
         Expect(files["foreign.vae"], "no manifest.json inside");
 
         Expect(Rewrite(good, files["newer.vae"], "manifest.json", m => m.Replace("\"format_version\": 1", "\"format_version\": 99")), "written in model format 99 by a newer MlNetVae");
+        Expect(Rewrite(good, files["older-score.vae"], "manifest.json", m => m.Replace("\"default\": \"corrected_neg_elbo\"", "\"default\": \"neg_elbo\"")),
+            "the model's default score is 'neg_elbo', this version computes 'corrected_neg_elbo'");
         Expect(Rewrite(good, files["other-format.vae"], "manifest.json", m => m.Replace("mlnetvae-model", "something-else")), "format 'something-else'");
         Expect(Rewrite(good, files["features.vae"], "manifest.json", m => m.Replace("\"features\": 4", "\"features\": 5")), "inconsistent model file (features: manifest 5");
         Expect(RewriteBytes(good, files["flipped.vae"], "scorer.onnx", b => b[b.Length / 2] ^= 0x40), "scorer.onnx is corrupted");

@@ -1,4 +1,7 @@
 using MlNetVae.Engine.Randomness;
+using MlNetVae.Onnx;
+using MlNetVae.Onnx.Proto;
+using MlNetVae.Pipeline;
 using MlNetVae.Scoring;
 using MlNetVae.Tests.Vae;
 using MlNetVae.Vae;
@@ -23,6 +26,21 @@ public class DefaultScoreTests
         double auroc = Auroc.Compute(scores, [.. normal.Select(_ => false), .. anomalies.Select(_ => true)]);
         TestContext.Out.WriteLine($"default score {AnomalyScorer.DefaultScore}, AUROC {auroc:F4}");
         Assert.That(auroc, Is.GreaterThan(0.9));
+    }
+
+    [Test]
+    public void ThePipelineScoresWithAnomalyScorersDefaultAndNamesItAsScorerOnnxDoes()
+    {
+        var rows = TestData.UnitRows(300, 10, 33);
+        var fitted = new VaeEstimator(new VaeOptions { EncoderHidden = [12], LatentSize = 2, Epochs = 2 }) { Contamination = 0.05 }.Fit(VaeData.FromArrays(rows));
+        var expected = AnomalyScorer.Fit(fitted.Model, rows).Score(rows);
+        Assert.That(fitted.Score(VaeData.FromArrays(rows)), Is.EqualTo(expected), "VaeTransformer.Score, to the bit");
+        Assert.That(fitted.Transform(VaeData.FromArrays(rows)).Select(r => r.Score), Is.EqualTo(expected), "VaeRow.Score");
+        Assert.That(fitted.Threshold, Is.EqualTo(AnomalyThreshold.FromContamination(expected, 0.05)), "the threshold is on the default score");
+        var scorer = ModelProto.Parser.ParseFrom(OnnxExport.Scorer(fitted.Model));
+        Assert.That(scorer.MetadataProps.Single(p => p.Key == "score").Value, Is.EqualTo(VaeTransformer.ScoreName));
+        Assert.That(VaeTransformer.ScoreName, Is.EqualTo("corrected_neg_elbo"));
+        Assert.That(AnomalyScorer.DefaultScore, Is.EqualTo(AnomalyScore.CorrectedNegElbo));
     }
 
     /// <summary>

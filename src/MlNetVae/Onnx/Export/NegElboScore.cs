@@ -3,9 +3,10 @@ using MlNetVae.Vae;
 namespace MlNetVae.Onnx.Export;
 
 /// <summary>
-/// The deterministic negative ELBO, <c>model.Score(rows).NegElbo</c> with <see cref="ScoreOptions.Samples"/> = 0:
-/// -log p(x|z = mean) summed over every likelihood segment, plus KL(q(z|x) || N(0, I)) in closed form. Each formula
-/// is the one <see cref="Likelihood"/> and <see cref="Elbo"/> evaluate, in the same order of operations.
+/// The deterministic negative ELBO, <c>model.Score(rows).NegElbo</c> with <see cref="ScoreOptions.Samples"/> = 0,
+/// scorer.onnx's <c>neg_elbo</c> output: -log p(x|z = mean) summed over every likelihood segment, plus
+/// KL(q(z|x) || N(0, I)) in closed form. Each formula is the one <see cref="Likelihood"/> and <see cref="Elbo"/>
+/// evaluate, in the same order of operations; <see cref="CorrectedNegElboScore"/> reuses the BCE and the KL.
 /// </summary>
 internal static class NegElboScore
 {
@@ -33,7 +34,7 @@ internal static class NegElboScore
     }
 
     /// <summary>BCE with logits l and targets t: (max(l, 0) - l t) + log(1 + e^-|l|), never forming sigmoid(l).</summary>
-    private static string Bernoulli(GraphBuilder g, string l, string t)
+    public static string Bernoulli(GraphBuilder g, string l, string t)
     {
         var linear = g.Binary("Sub", g.Unary("Relu", l), g.Binary("Mul", l, t));
         return g.Binary("Add", linear, g.Unary("Softplus", g.Unary("Neg", g.Unary("Abs", l))));
@@ -58,7 +59,7 @@ internal static class NegElboScore
     }
 
     /// <summary>KL(N(mu, e^lv) || N(0, 1)) per element: 0.5 ((e^lv + mu^2) - (lv + 1)).</summary>
-    private static string Kl(GraphBuilder g, string mean, string logVar)
+    public static string Kl(GraphBuilder g, string mean, string logVar)
     {
         var sum = g.Binary("Add", g.Unary("Exp", logVar), g.Binary("Mul", mean, mean));
         return g.Binary("Mul", g.Binary("Sub", sum, g.Binary("Add", logVar, g.Scalar(1f))), g.Scalar(0.5f));

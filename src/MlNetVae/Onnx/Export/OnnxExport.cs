@@ -16,7 +16,7 @@ public static class OnnxExport
     /// <summary>decoder.onnx: latent [batch, K] -> reconstruction [batch, D] in raw feature units.</summary>
     public static byte[] Decoder(VaeModel model) => Serialize(Export.DecoderExporter.Build(Checked(model)));
 
-    /// <summary>scorer.onnx: features [batch, D] -> score [batch, 1] (the deterministic negative ELBO), latent_mean, reconstruction.</summary>
+    /// <summary>scorer.onnx: features [batch, D] -> score [batch, 1] (the default anomaly score), latent_mean, reconstruction, neg_elbo [batch, 1].</summary>
     public static byte[] Scorer(VaeModel model) => Serialize(Export.ScorerExporter.Build(Checked(model)));
 
     /// <summary>Writes encoder.onnx, decoder.onnx and scorer.onnx into <paramref name="directory"/> (created if missing).</summary>

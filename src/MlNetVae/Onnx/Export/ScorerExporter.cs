@@ -14,13 +14,14 @@ internal readonly record struct ScorerParts(string Standardized, string Mean, st
 internal delegate string ScoreEmitter(GraphBuilder g, VaeModel model, ScorerParts parts, string name);
 
 /// <summary>
-/// scorer.onnx: features [batch, D] -> score [batch, 1], latent_mean [batch, K], reconstruction [batch, D]. The score
-/// is one <see cref="ScoreEmitter"/> (by default <see cref="NegElboScore"/>), so another score is another function.
+/// scorer.onnx: features [batch, D] -> score [batch, 1], latent_mean [batch, K], reconstruction [batch, D],
+/// neg_elbo [batch, 1]. The score is one <see cref="ScoreEmitter"/> (by default <see cref="CorrectedNegElboScore"/>,
+/// the default anomaly score), so another score is another function; neg_elbo (<see cref="NegElboScore"/>) rides along.
 /// The graph holds every parameter and the preprocessing, so the loader rebuilds a model from this file alone.
 /// </summary>
 internal static class ScorerExporter
 {
-    public static ModelProto Build(VaeModel model) => Build(model, "neg_elbo", NegElboScore.Emit);
+    public static ModelProto Build(VaeModel model) => Build(model, CorrectedNegElboScore.Name, CorrectedNegElboScore.Emit);
 
     public static ModelProto Build(VaeModel model, string scoreKind, ScoreEmitter score)
     {
@@ -29,11 +30,15 @@ internal static class ScorerExporter
         var (mean, logVar) = VaeGraph.Posterior(g, model, x, OnnxNames.LatentMean);
         // Deterministic scoring decodes z = mean: the managed z = mean + exp(logVar / 2) * 0 is exactly mean.
         var output = VaeGraph.Mlp(g, model.Decoder, mean);
-        score(g, model, new ScorerParts(x, mean, logVar, output), OnnxNames.Score);
+        var parts = new ScorerParts(x, mean, logVar, output);
+        score(g, model, parts, OnnxNames.Score);
+        NegElboScore.Emit(g, model, parts, OnnxNames.NegElbo);
         VaeGraph.RawMean(g, model, output, OnnxNames.Reconstruction);
+        // New outputs go last, so consumers that take the outputs by position keep working.
         g.Output(OnnxNames.Score, 1);
         g.Output(OnnxNames.LatentMean, model.LatentSize);
         g.Output(OnnxNames.Reconstruction, model.Features);
+        g.Output(OnnxNames.NegElbo, 1);
         return g.Build(Metadata.ProducerVersion, Metadata.For(model, "scorer", scoreKind));
     }
 }

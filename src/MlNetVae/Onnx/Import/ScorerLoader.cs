@@ -24,6 +24,10 @@ internal static class ScorerLoader
             throw new InvalidDataException("content_hash does not match the file's bytes: the file was modified or corrupted");
         if (metadata.GetValueOrDefault(Metadata.FormatKey) != Metadata.Format) throw new InvalidDataException($"metadata '{Metadata.FormatKey}' must be '{Metadata.Format}'");
         if (metadata.GetValueOrDefault(Metadata.GraphKey) != "scorer") throw new InvalidDataException($"metadata '{Metadata.GraphKey}' must be 'scorer': only scorer.onnx holds the whole model");
+        // Before the graph check, so a scorer from a version with another default score says so instead of "node N differs".
+        string score = metadata.GetValueOrDefault(Metadata.Score) ?? "";
+        if (score != CorrectedNegElboScore.Name)
+            throw new InvalidDataException($"metadata '{Metadata.Score}' is '{ImportedOptions.Clip(score)}', but this version's scorer computes '{CorrectedNegElboScore.Name}' (a file from a version with another default anomaly score)");
 
         var (options, kinds, groups) = ImportedOptions.Read(metadata, file.Length / sizeof(float));
         long scalars = ImportedOptions.ParameterCount(options, kinds);
@@ -133,7 +137,7 @@ internal static class ScorerLoader
                 : $"graph node {i} is {found}, expected {wanted}");
         }
         if (!a.Input.Equals(e.Input) || !a.Output.Equals(e.Output))
-            throw new InvalidDataException($"the graph's inputs/outputs are not {OnnxNames.Features} -> {OnnxNames.Score}, {OnnxNames.LatentMean}, {OnnxNames.Reconstruction} with the model's shapes");
+            throw new InvalidDataException($"the graph's inputs/outputs are not {OnnxNames.Features} -> {OnnxNames.Score}, {OnnxNames.LatentMean}, {OnnxNames.Reconstruction}, {OnnxNames.NegElbo} with the model's shapes");
         for (int i = 0; i < Math.Max(a.Initializer.Count, e.Initializer.Count); i++)
         {
             string? found = i < a.Initializer.Count ? a.Initializer[i].Name : null, wanted = i < e.Initializer.Count ? e.Initializer[i].Name : null;
