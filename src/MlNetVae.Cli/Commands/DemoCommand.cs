@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MlNetVae.Cli.Demo;
+using MlNetVae.Scoring;
 using MlNetVae.Cli.Pictures;
 using MlNetVae.Onnx;
 using MlNetVae.Pipeline;
@@ -62,7 +63,7 @@ internal static class DemoCommand
         var testRows = model.ReadCsv(test, Label);
         var scores = model.Score(testRows);
         var labels = testRows.Labels!;
-        double auroc = Auroc.Compute(scores, labels);
+        double auroc = Auroc.Compute(scores, labels.Select(l => l != 0).ToArray());
         int flagged = scores.Count(model.Threshold!.IsAnomaly), caught = Enumerable.Range(0, scores.Length).Count(i => labels[i] == 1 && model.Threshold.IsAnomaly(scores[i]));
         Outputs.WriteCsv(Path.Combine(folder, "scores.csv"), ["row", "score", "is_anomaly", Label], scores.Length, (r, cells) =>
             cells.AddRange([r.ToString(), Outputs.Number(scores[r]), model.Threshold.IsAnomaly(scores[r]) ? "1" : "0", labels[r].ToString()]));
