@@ -4,7 +4,8 @@ namespace MlNetVae.Vae;
 
 /// <summary>
 /// Everything that defines a VAE and how it is trained. Immutable; <see cref="Validate"/> names the first
-/// setting out of range. The defaults are the pytorch/examples VAE (784-400-20, ReLU, Adam 1e-3, batch 128), trained for 40 epochs.
+/// setting out of range. The defaults are the pytorch/examples VAE (400 hidden, 20 latent, ReLU, Adam 1e-3,
+/// batch 128) trained for 40 epochs, the length the one-class anomaly harness favoured (see Scoring/README.md).
 /// </summary>
 public sealed record VaeOptions
 {
