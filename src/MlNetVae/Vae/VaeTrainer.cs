@@ -57,7 +57,7 @@ public static class VaeTrainer
 
         var compute = new Compute(o.Threads);
         var tape = new Tape(compute);
-        var adam = new Adam(model.Parameters, new AdamOptions(LearningRate: o.LearningRate));
+        var adam = new Adam(model.Parameters, new AdamOptions(LearningRate: o.LearningRate), compute);
         var evaluator = validationRows > 0 ? new ElboEvaluator(model, compute) : null;
         var batch = new Tensor(Math.Min(o.BatchSize, trainRows), d); // (B, D)
         var eps = new Tensor(batch.Rows, k);                           // (B, K)

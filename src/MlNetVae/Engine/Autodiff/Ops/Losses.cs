@@ -1,3 +1,4 @@
+using MlNetVae.Engine.Kernels;
 using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
@@ -79,6 +80,7 @@ internal sealed class BceWithLogitsNode : Node
         if (_l.RequiresGrad)
         {
             TensorPrimitives.Sigmoid(l, g);
+            Subnormals.FlushToZero(g); // saturated logits: e^-90 would make every later product subnormal
             TensorPrimitives.Subtract(g, _t.Value.Span, g);
             TensorPrimitives.MultiplyAdd(dy, g, _l.Grad!.Span, _l.Grad!.Span);
         }
