@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace MlNetVae.Engine.Kernels;
 
@@ -20,10 +21,11 @@ internal static class Subnormals
         if (Vector.IsHardwareAccelerated)
         {
             var tiny = new Vector<float>(Threshold);
+            ref float r = ref MemoryMarshal.GetReference(x);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var v = new Vector<float>(x[i..]);
-                Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(v), tiny), Vector<float>.Zero, v).CopyTo(x[i..]);
+                var v = Vector.LoadUnsafe(ref r, (nuint)i);
+                Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(v), tiny), Vector<float>.Zero, v).StoreUnsafe(ref r, (nuint)i);
             }
         }
         for (; i < x.Length; i++)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 
@@ -136,18 +137,22 @@ public sealed class Adam
             var veps = new Vector<float>(eps);
             var vtiny = new Vector<float>(FlushBelow);
             int width = Vector<float>.Count;
+            // Loads and stores through refs: span slicing and Vector<T>'s span constructor were not inlined here.
+            ref float pr = ref MemoryMarshal.GetReference(p), gr = ref MemoryMarshal.GetReference(g);
+            ref float mr = ref MemoryMarshal.GetReference(m), vr = ref MemoryMarshal.GetReference(v);
             for (; i <= p.Length - width; i += width)
             {
-                var pv = new Vector<float>(p[i..]);
-                var graw = new Vector<float>(g[i..]);
+                nuint at = (nuint)i;
+                var pv = Vector.LoadUnsafe(ref pr, at);
+                var graw = Vector.LoadUnsafe(ref gr, at);
                 var gv = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(graw), vtiny), Vector<float>.Zero, graw) + vl2 * pv;
-                var mv = vb1 * new Vector<float>(m[i..]) + vb1c * gv;
-                var vv = vb2 * new Vector<float>(v[i..]) + vb2c * gv * gv;
+                var mv = vb1 * Vector.LoadUnsafe(ref mr, at) + vb1c * gv;
+                var vv = vb2 * Vector.LoadUnsafe(ref vr, at) + vb2c * gv * gv;
                 mv = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(mv), vtiny), Vector<float>.Zero, mv);
                 vv = Vector.ConditionalSelect(Vector.LessThan(vv, vtiny), Vector<float>.Zero, vv);
-                mv.CopyTo(m[i..]);
-                vv.CopyTo(v[i..]);
-                (vdecay * pv - vstep * mv / (Vector.SquareRoot(vv) * vinv + veps)).CopyTo(p[i..]);
+                mv.StoreUnsafe(ref mr, at);
+                vv.StoreUnsafe(ref vr, at);
+                (vdecay * pv - vstep * mv / (Vector.SquareRoot(vv) * vinv + veps)).StoreUnsafe(ref pr, at);
             }
         }
         for (; i < p.Length; i++)

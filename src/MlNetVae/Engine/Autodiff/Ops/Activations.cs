@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
@@ -76,7 +78,19 @@ internal sealed class ReluNode : UnaryNode
 
     private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++)
+        // Branch-free: half the signs are random, so a branch per element mispredicts half the time.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x), dyr = ref MemoryMarshal.GetReference(dy), dxr = ref MemoryMarshal.GetReference(dx);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var pass = Vector.GreaterThan(Vector.LoadUnsafe(ref xr, at), Vector<float>.Zero);
+                (Vector.LoadUnsafe(ref dxr, at) + Vector.ConditionalSelect(pass, Vector.LoadUnsafe(ref dyr, at), Vector<float>.Zero)).StoreUnsafe(ref dxr, at);
+            }
+        }
+        for (; i < x.Length; i++)
             if (x[i] > 0) dx[i] += dy[i];
     }
 }
