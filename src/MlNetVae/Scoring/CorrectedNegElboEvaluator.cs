@@ -11,7 +11,7 @@ namespace MlNetVae.Scoring;
 /// </summary>
 internal sealed class CorrectedNegElboEvaluator
 {
-    private const int ChunkRows = 512; // as VaeModel's chunks, so the results are AnomalyScorer's to the bit
+    private const int ChunkRows = VaeModel.ChunkRows;
     private readonly VaeModel _model;
     private readonly Tape _tape;
     private readonly float[]?[] _gaussianLogVar;

@@ -9,7 +9,7 @@ namespace MlNetVae.Vae;
 /// </summary>
 internal sealed class ElboEvaluator
 {
-    private const int ChunkRows = 512;
+    private const int ChunkRows = VaeModel.ChunkRows;
     private readonly VaeModel _model;
     private readonly Tape _tape;
     private Tensor _x = new(1, 1), _eps = new(1, 1);

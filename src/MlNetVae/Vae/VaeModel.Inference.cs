@@ -6,7 +6,9 @@ namespace MlNetVae.Vae;
 
 public sealed partial class VaeModel
 {
-    private const int ChunkRows = 512;
+    /// <summary>Rows per forward pass when many rows are encoded, decoded or scored; every evaluator uses it, so
+    /// chunked results agree to the bit.</summary>
+    internal const int ChunkRows = 512;
 
     /// <summary>Where inference kernels run; training uses <see cref="VaeOptions.Threads"/> separately.</summary>
     public Compute Compute { get; init; } = Compute.Default;
@@ -85,15 +87,22 @@ public sealed partial class VaeModel
     internal float[] ToModelUnits(IReadOnlyList<float[]> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        return ToModelUnits(rows, Enumerable.Range(0, rows.Count).ToArray());
+    }
+
+    /// <summary>The rows picked by <paramref name="which"/>, in that order, in model units; errors name the row's index in <paramref name="rows"/>.</summary>
+    internal float[] ToModelUnits(IReadOnlyList<float[]> rows, ReadOnlySpan<int> which)
+    {
         int d = Features;
-        var flat = new float[rows.Count * d];
-        for (int r = 0; r < rows.Count; r++)
+        var flat = new float[which.Length * d];
+        for (int i = 0; i < which.Length; i++)
         {
+            int r = which[i];
             var row = rows[r] ?? throw new ArgumentException($"row {r} is null");
             if (row.Length != d) throw new ArgumentException($"row {r} has {row.Length} values, the model expects {d}");
             for (int c = 0; c < d; c++)
                 if (!float.IsFinite(row[c])) throw new ArgumentException($"row {r}, column {c}: {row[c]} is not a finite number");
-            Preprocessor.Transform(row, flat.AsSpan(r * d, d));
+            Preprocessor.Transform(row, flat.AsSpan(i * d, d));
         }
         return flat;
     }

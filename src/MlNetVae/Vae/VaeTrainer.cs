@@ -52,8 +52,8 @@ public static class VaeTrainer
         if (o.ValidationFraction > 0 && validationRows == 0) validationRows = 1;
         int trainRows = rows.Count - validationRows;
         if (trainRows < 1) throw new ArgumentException($"{rows.Count} rows leave none for training after the validation split");
-        float[] train = ToModelUnits(model, rows, order.AsSpan(validationRows));
-        float[] validation = ToModelUnits(model, rows, order.AsSpan(0, validationRows));
+        float[] train = model.ToModelUnits(rows, order.AsSpan(validationRows));
+        float[] validation = model.ToModelUnits(rows, order.AsSpan(0, validationRows));
 
         var compute = new Compute(o.Threads);
         var tape = new Tape(compute);
@@ -137,20 +137,6 @@ public static class VaeTrainer
         if (o.WarmupEpochs == 0) return o.Beta;
         float epochsDone = epoch - 1 + (float)(step - 1) / stepsPerEpoch;
         return o.Beta * Math.Min(1f, epochsDone / o.WarmupEpochs);
-    }
-
-    /// <summary>Rows (picked by <paramref name="which"/>) in model units, flat and row-major.</summary>
-    private static float[] ToModelUnits(VaeModel model, IReadOnlyList<float[]> rows, ReadOnlySpan<int> which)
-    {
-        int d = model.Features;
-        var flat = new float[which.Length * d];
-        for (int i = 0; i < which.Length; i++)
-        {
-            var row = rows[which[i]];
-            if (row.Length != d) throw new ArgumentException($"row {which[i]} has {row.Length} values, expected {d}");
-            model.Preprocessor.Transform(row, flat.AsSpan(i * d, d));
-        }
-        return flat;
     }
 
     /// <summary>Copies the picked rows into the batch; with a generator, each value becomes 1 with probability equal to it (dynamic binarization).</summary>
