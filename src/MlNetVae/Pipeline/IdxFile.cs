@@ -1,15 +1,23 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace MlNetVae.Pipeline;
 
 /// <summary>
 /// Reads IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed: unsigned-byte images
-/// (<c>*-idx3-ubyte</c>) and labels (<c>*-idx1-ubyte</c>).
+/// (<c>*-idx3-ubyte</c>) and labels (<c>*-idx1-ubyte</c>). Sizes are checked before memory is allocated: the header's
+/// dimensions must fit <see cref="MaxBytes"/> (and images <see cref="MaxPixels"/>), a plain file must hold exactly the
+/// data they declare, and gzip data is read in growing chunks, so a small file declaring a huge size costs no more
+/// memory than the bytes it really holds.
 /// </summary>
 public static class IdxFile
 {
-    private const int MaxElements = 1 << 30; // a hostile header must not make us allocate more than this
+    /// <summary>The most data bytes (items times item size) a file may declare: 1 GiB, e.g. 1.3 million 28x28 images.</summary>
+    public const long MaxBytes = 1L << 30;
+
+    /// <summary>The most pixels one image may have: 1024x1024 (a dense VAE's input layer is already huge there).</summary>
+    public const int MaxPixels = 1 << 20;
+
+    private const int FirstChunk = 1 << 20;
 
     /// <summary>Reads an image file as rows of pixels / 255 in [0, 1]: [images, height * width].</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed unsigned-byte IDX file of rank 3.</exception>
@@ -34,45 +42,51 @@ public static class IdxFile
 
     private static (int[] Dims, byte[] Bytes) Read(string path, int rank)
     {
-        using var file = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[2];
-        file.ReadExactly(magic);
-        file.Position = 0;
-        using Stream stream = magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
-
-        Span<byte> header = stackalloc byte[4];
-        ReadOrFail(stream, header, path, "header");
-        if (header[0] != 0 || header[1] != 0 || header[2] != 0x08)
-            throw new InvalidDataException($"{path}: not an unsigned-byte IDX file (magic {Convert.ToHexString(header)}, expected 000008{rank:X2})");
-        if (header[3] != rank)
+        using var input = InputFile.Open(path, text: false);
+        Span<byte> header = stackalloc byte[4 + 4 * rank];
+        int got = input.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (got == 0) throw new InvalidDataException($"{path}: empty file, expected an IDX file");
+        if (got >= 4 && (header[0] != 0 || header[1] != 0 || header[2] != 0x08))
+            throw new InvalidDataException($"{path}: not an unsigned-byte IDX file (magic {Convert.ToHexString(header[..4])}, expected 000008{rank:X2})");
+        if (got >= 4 && header[3] != rank)
             throw new InvalidDataException($"{path}: IDX rank {header[3]}, expected {rank} ({(rank == 3 ? "images" : "labels")})");
+        if (got < header.Length) throw new InvalidDataException($"{path}: truncated IDX file: {got} bytes, shorter than the {header.Length}-byte header");
 
         var dims = new int[rank];
         long count = 1;
-        Span<byte> dim = stackalloc byte[4];
         for (int d = 0; d < rank; d++)
         {
-            ReadOrFail(stream, dim, path, $"dimension {d}");
-            uint value = BinaryPrimitives.ReadUInt32BigEndian(dim);
-            count *= value;
-            if (value == 0 || count > MaxElements)
-                throw new InvalidDataException($"{path}: IDX dimension {d} is {value}; the file would hold {count} bytes (limit {MaxElements})");
+            uint value = BinaryPrimitives.ReadUInt32BigEndian(header[(4 + 4 * d)..]);
+            if (value == 0) throw new InvalidDataException($"{path}: IDX dimension {d} is 0");
+            count *= value; // at most 2^30 * 2^32 before the check below: no overflow
+            if (count > MaxBytes)
+                throw new InvalidDataException($"{path}: the IDX header declares more than {MaxBytes} bytes of data (dimension {d} is {value}); the limit is {MaxBytes}");
             dims[d] = (int)value;
         }
-        var bytes = new byte[count];
-        ReadOrFail(stream, bytes, path, $"data ({count} bytes expected)");
-        return (dims, bytes);
-    }
+        string shape = string.Join('x', dims);
+        if (rank == 3 && (long)dims[1] * dims[2] > MaxPixels)
+            throw new InvalidDataException($"{path}: IDX images of {dims[1]}x{dims[2]} pixels; the limit is {MaxPixels} pixels per image");
+        if (!input.IsCompressed && input.FileSize is long size)
+        {
+            long held = size - header.Length;
+            if (held < count) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the file holds {held}");
+            if (held > count) throw new InvalidDataException($"{path}: {held - count} bytes follow the {count} bytes of data the header declares ({shape}); not a well-formed IDX file");
+        }
 
-    private static void ReadOrFail(Stream stream, Span<byte> buffer, string path, string what)
-    {
-        try
+        // Doubling from a small chunk: never more than twice the bytes that really arrived.
+        var bytes = new byte[input.IsCompressed ? Math.Min(count, FirstChunk) : count];
+        long filled = 0;
+        while (true)
         {
-            stream.ReadExactly(buffer);
+            int n = input.Read(bytes.AsSpan((int)filled));
+            if (n == 0) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the file holds {filled}");
+            filled += n;
+            if (filled == count) break;
+            if (filled == bytes.Length) Array.Resize(ref bytes, (int)Math.Min(count, 2L * bytes.Length));
         }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path}: truncated IDX file while reading the {what}");
-        }
+        // Reading on to the end also makes InputFile check the gzip trailer.
+        if (input.Read(stackalloc byte[1]) != 0)
+            throw new InvalidDataException($"{path}: data continues after the {count} bytes the header declares ({shape}); not a well-formed IDX file");
+        return (dims, bytes);
     }
 }
