@@ -1,4 +1,4 @@
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Output;
 
 /// <summary>Checks on output paths that the file writers cannot make alone.</summary>
 public static class OutputPath

@@ -1,4 +1,4 @@
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Output;
 
 /// <summary>
 /// Writes an output file so that readers see either the old file or the whole new one: the bytes go to a temporary

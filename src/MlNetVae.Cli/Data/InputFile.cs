@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Data;
 
 /// <summary>
 /// An input file as a read-only stream of its content: gzip is recognized by its magic bytes (whatever the name)

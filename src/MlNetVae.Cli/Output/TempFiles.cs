@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Output;
 
 /// <summary>
 /// The temporary files of writes in progress, registered process-wide so none outlives the process: each is deleted

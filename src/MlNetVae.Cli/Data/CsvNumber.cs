@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Data;
 
 /// <summary>
 /// The one number format CSV cells may use, and recognition of the formats other locales write, so a cell such as

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Output;
 
 /// <summary>What a path names, symbolic links followed: what decides how an output file may be written.</summary>
 internal enum FileType

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace MlNetVae.Pipeline;
+namespace MlNetVae.Cli.Data;
 
 /// <summary>
 /// Reads IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed: unsigned-byte images
