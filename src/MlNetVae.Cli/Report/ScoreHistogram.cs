@@ -1,0 +1,69 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace MlNetVae.Cli.Report;
+
+/// <summary>
+/// The distribution of anomaly scores with the threshold as a vertical line. With labels, normal and anomalous rows
+/// are two overlaid semi-transparent histograms, each scaled to its own class: anomalies are usually a few percent of
+/// the rows, and on a shared count axis their bars would be too low to see.
+/// </summary>
+internal static class ScoreHistogram
+{
+    private const int Width = 900, Height = 480;
+
+    /// <summary>
+    /// Writes <c>{stem}.png</c> and <c>{stem}.svg</c> from one score per row (higher is more unusual), the threshold
+    /// (a row is flagged when its score is above it) and, optionally, each row's label (true for an anomaly).
+    /// </summary>
+    public static ReportFigure Write(string folder, IReadOnlyList<double> scores, double threshold, IReadOnlyList<bool>? isAnomaly = null, string stem = "scores")
+    {
+        if (scores.Count == 0) throw new ArgumentException("no scores", nameof(scores));
+        if (isAnomaly is not null && isAnomaly.Count != scores.Count) throw new ArgumentException($"{scores.Count} scores but {isAnomaly.Count} labels");
+        int flagged = scores.Count(s => s > threshold);
+        var plot = PlotStyle.Create($"Anomaly scores: {flagged} of {scores.Count} rows above the threshold",
+            "anomaly score (higher = more unusual)", isAnomaly is null ? "rows" : "share of the class's rows");
+
+        double low = Math.Min(scores.Min(), threshold), high = Math.Max(scores.Max(), threshold);
+        int bins = Math.Clamp((int)Math.Round(Math.Sqrt(scores.Count)), 10, 50);
+        double width = high > low ? (high - low) / bins : 1;
+        string caption;
+        if (isAnomaly is null)
+        {
+            Histogram(plot, scores, low, width, bins, PlotStyle.Palette[0], "rows", perClass: false);
+            caption = $"Distribution of anomaly scores; the {flagged} rows right of the dashed threshold ({F(threshold)}) are flagged as anomalous. A long right tail or a second hump is where the unusual rows are.";
+        }
+        else
+        {
+            var normal = scores.Where((_, i) => !isAnomaly[i]).ToArray();
+            var anomalous = scores.Where((_, i) => isAnomaly[i]).ToArray();
+            Histogram(plot, normal, low, width, bins, PlotStyle.Palette[0], $"normal ({normal.Length})", perClass: true);
+            Histogram(plot, anomalous, low, width, bins, PlotStyle.Palette[3], $"anomalous ({anomalous.Length})", perClass: true);
+            int caught = anomalous.Count(s => s > threshold), falseAlarms = normal.Count(s => s > threshold);
+            caption = $"Scores of normal (blue) and anomalous (red) rows, each scaled to its own class. The less the two overlap, the better the score separates them: {caught} of {anomalous.Length} anomalies lie right of the dashed threshold ({F(threshold)}), and {falseAlarms} of {normal.Length} normal rows do (false alarms).";
+        }
+        var line = plot.Add.VerticalLine(threshold, 2f, PlotStyle.Reference, LinePattern.Dashed);
+        line.LegendText = $"threshold {F(threshold)}";
+        plot.Axes.SetLimitsX(low - width, high + width);
+        plot.Axes.Margins(bottom: 0); // bars stand on the axis
+        PlotStyle.LegendOutside(plot);
+
+        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas => plot.Render(canvas, Width, Height));
+        return new ReportFigure(png, caption, svg);
+    }
+
+    private static void Histogram(Plot plot, IReadOnlyList<double> values, double low, double width, int bins, Color color, string label, bool perClass)
+    {
+        var counts = new int[bins];
+        foreach (double v in values) counts[Math.Clamp((int)((v - low) / width), 0, bins - 1)]++;
+        double scale = perClass && values.Count > 0 ? 1.0 / values.Count : 1;
+        var bars = plot.Add.Bars(counts.Select((c, b) => new Bar
+        {
+            Position = low + (b + 0.5) * width, Value = c * scale, Size = width,
+            FillColor = color.WithAlpha(perClass ? 0.55 : 0.85), LineColor = color, LineWidth = 0.5f,
+        }).ToArray());
+        bars.LegendText = label;
+    }
+
+    private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+}
