@@ -19,21 +19,12 @@ public static class IdxFile
 
     private const int FirstChunk = 1 << 20;
 
-    /// <summary>Reads an image file as rows of pixels / 255 in [0, 1]: [images, height * width].</summary>
+    /// <summary>Reads an image file: its pixels as bytes, image after image, and the image count and size.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed unsigned-byte IDX file of rank 3.</exception>
-    public static float[][] ReadImages(string path, out int height, out int width)
+    public static IdxImages ReadImages(string path)
     {
         var (dims, bytes) = Read(path, rank: 3);
-        (height, width) = (dims[1], dims[2]);
-        int pixels = height * width;
-        var rows = new float[dims[0]][];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            var row = rows[i] = new float[pixels];
-            var src = bytes.AsSpan(i * pixels, pixels);
-            for (int j = 0; j < pixels; j++) row[j] = src[j] / 255f;
-        }
-        return rows;
+        return new IdxImages(bytes, dims[0], dims[1], dims[2]);
     }
 
     /// <summary>Reads a label file: one byte per item.</summary>
@@ -88,5 +79,31 @@ public static class IdxFile
         if (input.Read(stackalloc byte[1]) != 0)
             throw new InvalidDataException($"{path}: data continues after the {count} bytes the header declares ({shape}); not a well-formed IDX file");
         return (dims, bytes);
+    }
+}
+
+/// <summary>The images of an IDX file: unsigned-byte pixels, image after image, row by row.</summary>
+/// <param name="Pixels">Count * Height * Width bytes.</param>
+/// <param name="Count">Number of images.</param>
+/// <param name="Height">Rows per image.</param>
+/// <param name="Width">Columns per image.</param>
+public sealed record IdxImages(byte[] Pixels, int Count, int Height, int Width)
+{
+    /// <summary>Pixels per image.</summary>
+    public int Features => Height * Width;
+
+    /// <summary>Writes image <paramref name="index"/>'s pixels scaled to [0, 1] (pixel / 255) into <paramref name="destination"/>.</summary>
+    public void CopyTo(int index, Span<float> destination)
+    {
+        var src = Pixels.AsSpan(index * Features, Features);
+        for (int j = 0; j < src.Length; j++) destination[j] = src[j] / 255f;
+    }
+
+    /// <summary>Every image as one flat [Count, Features] buffer in [0, 1].</summary>
+    public float[] ToFloats()
+    {
+        var all = new float[(long)Count * Features];
+        for (int i = 0; i < Count; i++) CopyTo(i, all.AsSpan(i * Features, Features));
+        return all;
     }
 }

@@ -27,7 +27,7 @@ internal static class ElboGap
 {
     private const int Width = 1040, Height = 760, Left = 80, Right = 290, Split = 420;
 
-    /// <summary>Writes <c>{stem}.png</c> and <c>{stem}.svg</c> from the bound and the naive estimate at a few sample counts each (1, 5, 50, 500 say).</summary>
+    /// <summary>Writes <c>{stem}.png</c> from the bound and the naive estimate at a few sample counts each (1, 5, 50, 500 say).</summary>
     public static ReportFigure Write(string folder, IReadOnlyList<IwaePoint> iwae, IReadOnlyList<NaivePoint> naive, string stem = "elbo-gap")
     {
         if (iwae.Count == 0 || naive.Count == 0) throw new ArgumentException("need at least one IWAE point and one naive point");
@@ -57,7 +57,7 @@ internal static class ElboGap
         }
         both.Layout.Fixed(new PixelPadding(Left, Right, 12, 66));
         zoom.Layout.Fixed(new PixelPadding(Left, Right, 55, 66));
-        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas =>
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas =>
         {
             both.Render(canvas, new PixelRect(0, Width, Split, 0));
             zoom.Render(canvas, new PixelRect(0, Width, Height, Split));
@@ -65,8 +65,7 @@ internal static class ElboGap
 
         var closest = naive.MaxBy(p => p.Samples)!;
         return new ReportFigure(png,
-            $"Top: the importance-weighted bound (blue) against the naive estimate that draws z from the prior (orange, band: its spread). With {closest.Samples} samples the naive estimate is still {F(last.Mean - closest.Mean)} nats below the bound, and a lower bound's distance to log p(x) can only be larger. Bottom: the bound alone; its rise from K = {first.K} to {last.K} ({F(last.Mean - first.Mean)} nats) is a lower limit on how loose the ELBO is.",
-            svg);
+            $"Top: the importance-weighted bound (blue) against the naive estimate that draws z from the prior (orange, band: its spread). With {closest.Samples} samples the naive estimate is still {F(last.Mean - closest.Mean)} nats below the bound, and a lower bound's distance to log p(x) can only be larger. Bottom: the bound alone; its rise from K = {first.K} to {last.K} ({F(last.Mean - first.Mean)} nats) is a lower limit on how loose the ELBO is.");
     }
 
     private static void Iwae(Plot plot, IReadOnlyList<IwaePoint> points, string label)

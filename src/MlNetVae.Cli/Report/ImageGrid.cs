@@ -77,7 +77,7 @@ internal static class ImageGrid
         int width = left + columns * (tile + Gap) + Gap;
         int height = top + rows.Sum(r => r.SpaceAbove + tile + Gap) + Gap;
 
-        var (png, _) = FigureFile.Save(folder, stem, width, height, svg: false, canvas =>
+        var png = FigureFile.Save(folder, stem, width, height, canvas =>
         {
             using var text = new SKPaint { Color = new SKColor(0x30, 0x30, 0x30), IsAntialias = true };
             // Nearest neighbour keeps each data pixel a sharp block; smoothing would invent intermediate values.

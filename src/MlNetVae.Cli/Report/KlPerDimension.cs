@@ -12,7 +12,7 @@ internal static class KlPerDimension
     private const int Width = 900, Height = 460;
 
     /// <summary>
-    /// Writes <c>{stem}.png</c> and <c>{stem}.svg</c> from the mean KL of each latent dimension (nats) and the
+    /// Writes <c>{stem}.png</c> from the mean KL of each latent dimension (nats) and the
     /// threshold below which a dimension counts as inactive.
     /// </summary>
     public static ReportFigure Write(string folder, IReadOnlyList<double> klPerDimension, double activeThreshold, string stem = "kl")
@@ -56,11 +56,11 @@ internal static class KlPerDimension
         plot.Axes.Bottom.TickGenerator = x;
         plot.Axes.SetLimits(-0.6, count - 0.4, lowDecade, highDecade);
 
-        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas => plot.Render(canvas, Width, Height));
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         string caption = active == klPerDimension.Count
             ? "Mean KL of each latent dimension: every dimension carries information about the input."
             : $"Mean KL of each latent dimension: {klPerDimension.Count - active} gray bars under the dashed threshold are unused by the encoder (posterior collapse for those dimensions); a smaller latent size would do as well.";
-        return new ReportFigure(png, caption, svg);
+        return new ReportFigure(png, caption);
     }
 
     private static string F(double value) => value.ToString("G3", CultureInfo.InvariantCulture);

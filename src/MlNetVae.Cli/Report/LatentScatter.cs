@@ -19,7 +19,7 @@ internal static class LatentScatter
     {
         var plot = Build(x, y, dimX, dimY, classes);
         // No SVG: thousands of points make a slow, heavy file that shows nothing the PNG does not.
-        var (png, _) = FigureFile.Save(folder, stem, Width, Height, svg: false, canvas => plot.Render(canvas, Width, Height));
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         string byClass = classes is null ? "" : " Classes that form separate clusters are told apart by the encoder without ever seeing the labels.";
         return new ReportFigure(png,
             $"Posterior means of {x.Count} rows on z{dimX} and z{dimY}, the two dimensions with the most KL. Dashed circles: the prior N(0, I) at 1σ and 2σ (39% and 86% of its mass); points far outside them are rows encoded far from where the prior puts its mass.{byClass}");

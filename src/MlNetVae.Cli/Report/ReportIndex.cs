@@ -37,9 +37,8 @@ internal static class ReportIndex
         html.AppendLine("</ul>");
         foreach (var figure in figures)
         {
-            string svg = figure.Svg is null ? "" : $" <a href=\"{Escape(figure.Svg)}\">SVG</a>";
             html.AppendLine($"<figure><img src=\"{Escape(figure.File)}\" alt=\"{Escape(Path.GetFileNameWithoutExtension(figure.File))}\">"
-                + $"<figcaption>{Escape(figure.Caption)}{svg}</figcaption></figure>");
+                + $"<figcaption>{Escape(figure.Caption)}</figcaption></figure>");
         }
         html.AppendLine("</body></html>");
         File.WriteAllText(Path.Combine(folder, "index.html"), html.ToString(), new UTF8Encoding(false));

@@ -13,7 +13,7 @@ internal static class RocCurve
     private const int Left = 75, Right = 25, Top = 45, Bottom = 120, Side = 540, Width = Left + Side + Right, Height = Top + Side + Bottom;
 
     /// <summary>
-    /// Writes <c>{stem}.png</c> and <c>{stem}.svg</c> from one score per row (higher is more unusual) and each row's
+    /// Writes <c>{stem}.png</c> from one score per row (higher is more unusual) and each row's
     /// label (true for an anomaly); when <paramref name="threshold"/> is given, its operating point is marked.
     /// </summary>
     public static ReportFigure Write(string folder, IReadOnlyList<double> scores, IReadOnlyList<bool> isAnomaly, double? threshold = null, string stem = "roc")
@@ -51,10 +51,9 @@ internal static class RocCurve
         plot.Layout.Fixed(new PixelPadding(Left, Right, Bottom, Top));
         PlotStyle.LegendOutside(plot, Edge.Bottom);
 
-        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas => plot.Render(canvas, Width, Height));
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         return new ReportFigure(png,
-            $"How well the score ranks anomalies above normal rows at every possible threshold: a curve hugging the top-left corner is a good detector, the dashed diagonal is guessing. AUROC {auroc.ToString("0.000", CultureInfo.InvariantCulture)} is the chance that a random anomaly scores above a random normal row.{at}",
-            svg);
+            $"How well the score ranks anomalies above normal rows at every possible threshold: a curve hugging the top-left corner is a good detector, the dashed diagonal is guessing. AUROC {auroc.ToString("0.000", CultureInfo.InvariantCulture)} is the chance that a random anomaly scores above a random normal row.{at}");
     }
 
     /// <summary>

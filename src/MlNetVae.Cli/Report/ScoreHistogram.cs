@@ -13,7 +13,7 @@ internal static class ScoreHistogram
     private const int Width = 900, Height = 480;
 
     /// <summary>
-    /// Writes <c>{stem}.png</c> and <c>{stem}.svg</c> from one score per row (higher is more unusual), the threshold
+    /// Writes <c>{stem}.png</c> from one score per row (higher is more unusual), the threshold
     /// (a row is flagged when its score is above it) and, optionally, each row's label (true for an anomaly).
     /// </summary>
     public static ReportFigure Write(string folder, IReadOnlyList<double> scores, double threshold, IReadOnlyList<bool>? isAnomaly = null, string stem = "scores")
@@ -48,8 +48,8 @@ internal static class ScoreHistogram
         plot.Axes.Margins(bottom: 0); // bars stand on the axis
         PlotStyle.LegendOutside(plot);
 
-        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas => plot.Render(canvas, Width, Height));
-        return new ReportFigure(png, caption, svg);
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
+        return new ReportFigure(png, caption);
     }
 
     private static void Histogram(Plot plot, IReadOnlyList<double> values, double low, double width, int bins, Color color, string label, bool perClass)

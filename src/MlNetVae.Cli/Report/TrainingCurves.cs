@@ -21,7 +21,7 @@ internal static class TrainingCurves
 {
     private const int Width = 900, Height = 660, Left = 80, Right = 230, Split = 400;
 
-    /// <summary>Writes <c>{stem}.png</c> and <c>{stem}.svg</c> into <paramref name="folder"/> from one entry per epoch, in order.</summary>
+    /// <summary>Writes <c>{stem}.png</c> into <paramref name="folder"/> from one entry per epoch, in order.</summary>
     public static ReportFigure Write(string folder, IReadOnlyList<EpochStats> epochs, string stem = "training")
     {
         if (epochs.Count == 0) throw new ArgumentException("no epochs to plot", nameof(epochs));
@@ -36,7 +36,7 @@ internal static class TrainingCurves
         // Fixed padding, the same left and right for both panels, lines up their epoch axes exactly.
         top.Layout.Fixed(new PixelPadding(Left, Right, 12, 48));
         bottom.Layout.Fixed(new PixelPadding(Left, Right, 55, 12));
-        var (png, svg) = FigureFile.Save(folder, stem, Width, Height, svg: true, canvas =>
+        var png = FigureFile.Save(folder, stem, Width, Height, canvas =>
         {
             top.Render(canvas, new PixelRect(0, Width, Split, 0));
             bottom.Render(canvas, new PixelRect(0, Width, Height, Split));
@@ -45,8 +45,7 @@ internal static class TrainingCurves
         var (a, b) = (epochs[0], epochs[^1]);
         string validation = epochs.Any(e => e.ValidationNegElbo is not null) ? " A validation curve that turns up while training keeps falling means overfitting." : "";
         return new ReportFigure(png,
-            $"Per-epoch averages over {epochs.Count} epochs: -ELBO went from {F(a.NegElbo)} to {F(b.NegElbo)} nats per row, and the gap between -ELBO and the reconstruction term is the KL, plotted on its own axis below. KL that stays near 0 means the decoder ignores z (posterior collapse).{validation}",
-            svg);
+            $"Per-epoch averages over {epochs.Count} epochs: -ELBO went from {F(a.NegElbo)} to {F(b.NegElbo)} nats per row, and the gap between -ELBO and the reconstruction term is the KL, plotted on its own axis below. KL that stays near 0 means the decoder ignores z (posterior collapse).{validation}");
     }
 
     private static Plot Terms(IReadOnlyList<EpochStats> epochs, double[] x)

@@ -42,6 +42,9 @@ public interface ITrainingBackend : IDisposable
 /// <summary>Creates a backend for a spec, starting from given weights.</summary>
 public interface ITrainingBackendFactory
 {
+    /// <summary>The backend's name as results report it (<c>managed</c>, <c>torchsharp</c>).</summary>
+    string Name { get; }
+
     /// <summary>True when this backend can use an accelerator (a CUDA device) here, so <see cref="TrainingBackend.Auto"/> prefers it.</summary>
     bool HasAccelerator { get; }
 

@@ -89,6 +89,8 @@ internal sealed class ManagedBackend : ITrainingBackend
     /// <summary>Creates managed backends.</summary>
     internal sealed class Factory : ITrainingBackendFactory
     {
+        public string Name => "managed";
+
         public bool HasAccelerator => false;
 
         public ITrainingBackend Create(VaeSpec spec, StateDict initial, VaeOptions options) => new ManagedBackend(spec, initial, options);

@@ -37,6 +37,9 @@ public sealed record TrainingResult(IReadOnlyList<EpochSummary> History, int Bes
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int>? ValidationRows { get; init; }
 
+    /// <summary>The backend that trained the model (<c>managed</c> or <c>torchsharp</c>).</summary>
+    public string Backend { get; init; } = "managed";
+
     /// <summary>The training negative ELBO per row of the last epoch.</summary>
     public double TrainNegElbo => History[^1].NegElbo;
 

@@ -31,8 +31,9 @@ public static class VaeTrainer
         ArgumentNullException.ThrowIfNull(initial);
         if (rows.Length == 0 || rows.Length % spec.Features != 0)
             throw new ArgumentException($"{rows.Length} values are not whole rows of {spec.Features} features");
-        using var backend = TrainingBackends.Resolve(spec.Options).Create(spec, initial, spec.Options);
+        var factory = TrainingBackends.Resolve(spec.Options);
+        using var backend = factory.Create(spec, initial, spec.Options);
         var result = TrainingLoop.Run(backend, spec, rows, rows.Length / spec.Features, progress, cancellationToken);
-        return (new VaeModelParameters(spec, backend.State()), result);
+        return (new VaeModelParameters(spec, backend.State()), result with { Backend = factory.Name });
     }
 }
