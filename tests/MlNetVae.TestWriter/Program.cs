@@ -1,4 +1,4 @@
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Output;
 
 // Usage: MlNetVae.TestWriter PATH. Starts an atomic write of PATH, says "writing" on stdout once bytes are in the
 // temporary file, then waits to be killed. Exit code 3 if the write ever returns.

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using MlNetVae.Cli.Report;
-using MlNetVae.Scoring;
+using MlNetVae.Scores;
 using NUnit.Framework;
 using SkiaSharp;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Data;
 using NUnit.Framework;
 
-namespace MlNetVae.Tests.Pipeline;
+namespace MlNetVae.Tests.Cli.Data;
 
 /// <summary>Real-world and hostile CSV files: gzip, headerless files, other locales' numbers, huge or binary input.</summary>
 public class CsvInputTests

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MlNetVae.Engine.Randomness;
 
-namespace MlNetVae.Tests.Pipeline;
+namespace MlNetVae.Tests.Cli.Data;
 
 /// <summary>Small data files written for a test into its own temporary folder, deleted with it (public: test case sources pass it).</summary>
 public sealed class Files : IDisposable

@@ -1,8 +1,8 @@
 using System.IO.Compression;
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Data;
 using NUnit.Framework;
 
-namespace MlNetVae.Tests.Pipeline;
+namespace MlNetVae.Tests.Cli.Data;
 
 /// <summary>Hostile and damaged IDX files: sizes are checked before allocating, and every damage names the file.</summary>
 public class IdxInputTests

@@ -1,7 +1,9 @@
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Output;
 using NUnit.Framework;
 
-namespace MlNetVae.Tests.Pipeline;
+using MlNetVae.Tests.Cli.Data;
+
+namespace MlNetVae.Tests.Cli.Output;
 
 public class OutputPathTests
 {

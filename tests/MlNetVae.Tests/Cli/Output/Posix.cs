@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace MlNetVae.Tests.Pipeline;
+namespace MlNetVae.Tests.Cli.Output;
 
 /// <summary>The few POSIX calls the file-writing tests need and .NET does not offer.</summary>
 internal static partial class Posix

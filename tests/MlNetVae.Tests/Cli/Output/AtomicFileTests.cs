@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Output;
 using NUnit.Framework;
 
-namespace MlNetVae.Tests.Pipeline;
+using MlNetVae.Tests.Cli.Data;
+
+namespace MlNetVae.Tests.Cli.Output;
 
 /// <summary>What AtomicFile does with each kind of path, and that no temporary file survives any way a write can end.</summary>
 [UnsupportedOSPlatform("windows")]
