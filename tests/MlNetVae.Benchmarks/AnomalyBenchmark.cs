@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MlNetVae.Pipeline;
-using MlNetVae.Scoring;
-using MlNetVae.Vae;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Training;
 
 namespace MlNetVae.Benchmarks;
 
@@ -18,8 +18,7 @@ namespace MlNetVae.Benchmarks;
 /// </summary>
 public static class AnomalyBenchmark
 {
-    private const string Data = "/usr/share/datasets/fashion-mnist";
-    private static readonly AnomalyScore[] Scores = Enum.GetValues<AnomalyScore>();
+    private static readonly AnomalyScore[] AllScores = Enum.GetValues<AnomalyScore>();
     private static readonly string[] Baselines = ["iforest", "ocsvm", "pca"];
 
     /// <summary>Runs the harness and prints an AUROC table per data set, with means, and the wall time.</summary>
@@ -32,17 +31,15 @@ public static class AnomalyBenchmark
         if (Array.IndexOf(args, "--epochs") >= 0) options = options with { Epochs = int.Parse(Option(args, "--epochs", "")) };
         Console.WriteLine($"VaeOptions: {Describe(options)}; default score {AnomalyScorer.DefaultScore}");
 
-        var trainImages = IdxFile.ReadImages($"{Data}/train-images-idx3-ubyte.gz", out _, out _);
-        var trainLabels = IdxFile.ReadLabels($"{Data}/train-labels-idx1-ubyte.gz");
-        var testImages = IdxFile.ReadImages($"{Data}/t10k-images-idx3-ubyte.gz", out _, out _);
-        var testLabels = IdxFile.ReadLabels($"{Data}/t10k-labels-idx1-ubyte.gz");
+        var (trainImages, trainLabels) = FashionMnist.Train();
+        var (testImages, testLabels) = FashionMnist.Test();
         var fashion = new List<(string Name, Dictionary<string, double> Auroc)>();
         foreach (int c in classes)
         {
             var baselines = RunBaselines("fashion", "--class", c.ToString(CultureInfo.InvariantCulture));
-            var train = trainImages.Where((_, i) => trainLabels[i] == c).ToArray();
+            var train = FashionMnist.Rows(trainImages, trainLabels, l => l == c);
             var anomalous = testLabels.Select(l => l != c).ToArray();
-            fashion.Add(($"class {c}", Evaluate(train, testImages, anomalous, options, baselines)));
+            fashion.Add(($"class {c}", Evaluate(train, testImages, FashionMnist.Features, anomalous, options, baselines)));
             PrintTable("Fashion-MNIST one-class", fashion);
         }
 
@@ -55,18 +52,18 @@ public static class AnomalyBenchmark
             var test = ReadCsv(Path.Combine(dir, "test.csv"));
             Directory.Delete(dir, recursive: true);
             var anomalous = test.Select(r => r[^1] == 1f).ToArray();
-            tabular.Add(($"split {seed}", Evaluate(train, test.Select(r => r[..^1]).ToArray(), anomalous, options, baselines)));
+            tabular.Add(($"split {seed}", Evaluate(train.SelectMany(r => r).ToArray(), test.SelectMany(r => r[..^1]).ToArray(), train[0].Length, anomalous, options, baselines)));
         }
         PrintTable("Breast cancer one-class (benign = normal)", tabular);
         Console.WriteLine($"wall time {clock.Elapsed.TotalMinutes:F1} min");
     }
 
-    private static Dictionary<string, double> Evaluate(float[][] train, float[][] test, bool[] anomalous, VaeOptions options, Dictionary<string, double> baselines)
+    private static Dictionary<string, double> Evaluate(float[] train, float[] test, int features, bool[] anomalous, VaeOptions options, Dictionary<string, double> baselines)
     {
         var clock = Stopwatch.StartNew();
-        var (model, _) = VaeTrainer.Train(train, options);
-        var scorer = AnomalyScorer.Fit(model, train);
-        var auroc = scorer.Score(test, Scores).ToDictionary(p => p.Key.ToString(), p => Auroc.Compute(p.Value, anomalous));
+        var (model, _) = VaeTrainer.Train(train, features, options);
+        var scorer = new AnomalyScorer(model.WithScoreStatistics(ScoreStatistics.Fit(model, train)));
+        var auroc = AllScores.ToDictionary(s => s.ToString(), s => Auroc.Compute(scorer.Score(test, s), anomalous));
         foreach (var (name, value) in baselines) auroc[name] = value;
         Console.Error.WriteLine($"  trained and scored in {clock.Elapsed.TotalSeconds:F1} s");
         return auroc;
@@ -74,7 +71,7 @@ public static class AnomalyBenchmark
 
     private static void PrintTable(string title, List<(string Name, Dictionary<string, double> Auroc)> rows)
     {
-        string[] columns = [.. Scores.Select(s => s.ToString()), .. Baselines];
+        string[] columns = [.. AllScores.Select(s => s.ToString()), .. Baselines];
         Console.WriteLine($"\n{title}: AUROC");
         Console.WriteLine($"{"",-9}" + string.Concat(columns.Select(c => $"{Short(c),10}")));
         foreach (var (name, auroc) in rows)
@@ -99,7 +96,7 @@ public static class AnomalyBenchmark
         File.ReadLines(path).Select(line => line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
 
     private static string Describe(VaeOptions o) =>
-        $"hidden [{string.Join(",", o.EncoderHidden)}], latent {o.LatentSize}, {o.Activation}, likelihood {o.Likelihood}, batch {o.BatchSize}, lr {o.LearningRate}, epochs {o.Epochs}, beta {o.Beta}";
+        OptionCatalog.ToJson(o);
 
     private static string RepoRoot()
     {
