@@ -18,9 +18,10 @@ Reading Read(bool broken)
         Temperature = (float)(40 + 30 * load) + Noise(),
         Pressure = (float)(200 + 50 * load * speed) + Noise(),
         Flow = (float)(10 + 90 * speed) + Noise(),
-        // A worn bearing vibrates more than the speed explains, while every sensor stays in its normal range.
-        Vibration = (float)(0.5 + 2 * speed + (broken ? 0.6 : 0)) + Noise(),
-        Power = (float)(1000 * load * (0.5 + speed)) + Noise(),
+        Vibration = (float)(0.5 + 2 * speed) + Noise(),
+        // A failing motor draws 25% more power than its load and speed explain, while every sensor stays in its normal
+        // range: only the non-linear relation between the sensors gives it away.
+        Power = (float)(1000 * load * (0.5 + speed) * (broken ? 1.25 : 1)) + Noise(),
         Label = broken ? 1 : 0,
     };
 }
@@ -48,11 +49,11 @@ var engine = ml.Model.CreatePredictionEngine<Reading, Prediction>(reloaded);
 foreach (var row in new[] { Read(broken: false), Read(broken: true) })
 {
     var p = engine.Predict(row);
-    Console.WriteLine($"{(row.Label == 1 ? "broken" : "normal"),-6}: score {p.Score,7:F3}, flagged {p.PredictedLabel}");
+    Console.WriteLine($"{(row.Label == 1 ? "failing" : "normal"),-7}: score {p.Score,7:F3}, flagged {p.PredictedLabel}");
 }
 return vaeMetrics.AreaUnderRocCurve > pcaMetrics.AreaUnderRocCurve ? 0 : 1;
 
-/// <summary>One reading of the machine; Label is 1 for a broken bearing (used only to evaluate).</summary>
+/// <summary>One reading of the machine; Label is 1 for a failing motor (used only to evaluate).</summary>
 public sealed class Reading
 {
     public float Temperature { get; set; }

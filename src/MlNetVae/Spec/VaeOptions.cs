@@ -66,9 +66,12 @@ public sealed record VaeOptions
     [Option("lr", "Adam learning rate", Min = 0, MinExclusive = true, Max = 10)]
     public float LearningRate { get; init; } = 1e-3f;
 
-    /// <summary>Rows per mini-batch.</summary>
-    [Option("batch", "rows per mini-batch", Min = 1, Max = 65536)]
-    public int BatchSize { get; init; } = 128;
+    /// <summary>
+    /// Rows per mini-batch; null picks it from the feature count: 128 for wide inputs such as images, 32 for tables, whose
+    /// few thousand rows need the extra optimizer steps (README, "Defaults").
+    /// </summary>
+    [Option("batch", "rows per mini-batch (default: 128 for 256 features or more, such as images; 32 for tables)", Min = 1, Max = 65536)]
+    public int? BatchSize { get; init; }
 
     /// <summary>Passes over the training rows.</summary>
     [Option("epochs", "passes over the training rows", Min = 1, Max = 100000)]

@@ -75,6 +75,9 @@ public sealed record VaeSpec
     /// <summary>Latent width K.</summary>
     public int LatentSize { get; }
 
+    /// <summary>Rows per mini-batch.</summary>
+    public int BatchSize => Options.BatchSize!.Value;
+
     /// <summary>Hidden widths of the encoder, input side first.</summary>
     public int[] EncoderHidden { get; }
 
@@ -102,11 +105,12 @@ public sealed record VaeSpec
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(layout);
         options.Validate();
-        var (hidden, latent) = DefaultArchitecture(layout.Features);
+        var (hidden, latent, batch) = Defaults(layout.Features);
         var resolved = options with
         {
             EncoderHidden = options.EncoderHidden ?? hidden,
             LatentSize = options.LatentSize ?? latent,
+            BatchSize = options.BatchSize ?? batch,
         };
         var spec = new VaeSpec(resolved, layout);
         spec.CheckFitsInMemory();
@@ -114,14 +118,14 @@ public sealed record VaeSpec
     }
 
     /// <summary>
-    /// The architecture a user who sets nothing gets: the reference VAE (400 hidden, 20 latent) for wide inputs such as
-    /// images, a smaller two-layer network for tables (see README "Defaults" for the measurements behind it).
+    /// What a user who sets nothing gets: for wide inputs such as images the reference VAE (400 hidden, 20 latent,
+    /// batch 128); for tables a smaller two-layer network and batch 32 (README "Defaults" has the measurements).
     /// </summary>
-    internal static (int[] Hidden, int Latent) DefaultArchitecture(int features)
+    internal static (int[] Hidden, int Latent, int Batch) Defaults(int features)
     {
-        if (features >= 256) return ([400], 20);
+        if (features >= 256) return ([400], 20, 128);
         int first = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(2 * features)), 32, 256);
-        return ([first, first / 2], Math.Clamp((features + 3) / 4, 2, 16));
+        return ([first, first / 2], Math.Clamp((features + 3) / 4, 2, 16), 32);
     }
 
     /// <summary>A fresh model's state dict: PyTorch's default Linear init drawn from <paramref name="seed"/>, and the fitted standardization.</summary>
@@ -198,11 +202,11 @@ public sealed record VaeSpec
     {
         long parameters = Tensors.Sum(t => (long)t.Length);
         long widths = Features * 6L + EncoderHidden.Sum(w => (long)w) * 4 + DecoderHidden.Sum(w => (long)w) * 4 + LatentSize * 12L;
-        long bytes = 4 * (4 * parameters + Options.BatchSize * widths);
+        long bytes = 4 * (4 * parameters + BatchSize * widths);
         long budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
         if (bytes > budget)
             throw new ArgumentException(
-                $"VaeOptions: a {Features}-{string.Join("-", EncoderHidden)}-{LatentSize} model with batch {Options.BatchSize} needs about {bytes >> 20} MB to train, more than half of the {budget >> 19} MB available; use smaller widths (--hidden, --latent) or a smaller --batch",
+                $"VaeOptions: a {Features}-{string.Join("-", EncoderHidden)}-{LatentSize} model with batch {BatchSize} needs about {bytes >> 20} MB to train, more than half of the {budget >> 19} MB available; use smaller widths (--hidden, --latent) or a smaller --batch",
                 parameters * 16 > budget ? nameof(VaeOptions.EncoderHidden) : nameof(VaeOptions.BatchSize));
     }
 }

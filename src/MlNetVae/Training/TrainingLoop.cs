@@ -38,11 +38,12 @@ internal static class TrainingLoop
         var validation = validationRows > 0 ? Validation.Create(data, d, k, order.AsSpan(0, validationRows), o.Seed) : null;
         var train = order[validationRows..];
 
-        int batchRows = Math.Min(o.BatchSize, trainRows);
+        int batchSize = spec.BatchSize;
+        int batchRows = Math.Min(batchSize, trainRows);
         var batch = new float[batchRows * d]; // (B, D)
         var noise = new float[batchRows * k]; // (B, K)
         var bernoulli = o.DynamicBinarization ? spec.Layout.Kinds().Select(kind => kind == FeatureKind.Bernoulli).ToArray() : null;
-        int steps = (trainRows + o.BatchSize - 1) / o.BatchSize;
+        int steps = (trainRows + batchSize - 1) / batchSize;
         StateDict? best = null;
         double bestValidation = double.PositiveInfinity, firstLoss = double.NaN;
         int bestEpoch = 0, sinceBest = 0;
@@ -59,7 +60,7 @@ internal static class TrainingLoop
             for (int step = 1; step <= steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int start = (step - 1) * o.BatchSize, n = Math.Min(o.BatchSize, trainRows - start);
+                int start = (step - 1) * batchSize, n = Math.Min(batchSize, trainRows - start);
                 Gather(data, d, train.AsSpan(start, n), batch, bernoulli, rng);
                 rng.FillNormal(noise.AsSpan(0, n * k));
                 var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
