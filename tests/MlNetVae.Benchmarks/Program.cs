@@ -4,12 +4,14 @@ using MlNetVae.Benchmarks;
 // Summary modes print the tables we quote; anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Gemm*'`).
 //   gemm-summary     GEMM GFLOP/s vs OpenBLAS at the reference VAE's shapes and 1024^3, 1 and 2 threads
 //   vae              reference VAE here and in PyTorch, side by side (quality and throughput)
+//   conv             conv encoder + transposed-conv decoder, forward + backward, here and in PyTorch (images/s)
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
 //   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
     case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
+    case ["conv", ..]: ConvBenchmark.Run(args); break;
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;

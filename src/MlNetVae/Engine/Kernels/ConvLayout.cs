@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlNetVae.Engine.Kernels;
 
@@ -13,198 +16,236 @@ internal readonly record struct ConvFrame(int Channels, int Height, int Width, i
     /// <summary>Rows of an im2col matrix, one per (channel, ky, kx): the columns of the weight seen as a matrix.</summary>
     public int Rows => Channels * KernelHeight * KernelWidth;
 
-    /// <summary>Columns of an im2col matrix per image: the smaller image's pixels.</summary>
+    /// <summary>Columns of an im2col matrix: the smaller image's pixels.</summary>
     public int Pixels => OutHeight * OutWidth;
 
     /// <summary>Floats in one larger image.</summary>
     public int ImageFeatures => Channels * Height * Width;
 
-    /// <summary>The output rows [start, end) whose window row ky falls inside the image rather than the padding.</summary>
-    public (int Start, int End) ValidRows(int ky) => Valid(ky, Height, OutHeight);
+    /// <summary>Rows of a padded channel: Height + 2 Padding.</summary>
+    public int PaddedHeight => Height + 2 * Padding;
 
-    /// <summary>The output columns [start, end) whose window column kx falls inside the image rather than the padding.</summary>
-    public (int Start, int End) ValidColumns(int kx) => Valid(kx, Width, OutWidth);
+    /// <summary>Columns of one phase of a padded channel: every Stride-th column, ceil((Width + 2 Padding) / Stride).</summary>
+    public int PhaseWidth => (Width + 2 * Padding + Stride - 1) / Stride;
 
-    // o Stride - Padding + k in [0, size)  <=>  o in [ceil((Padding - k) / Stride), ceil((size + Padding - k) / Stride)).
-    private (int, int) Valid(int k, int size, int outSize) =>
-        (Math.Clamp(CeilDiv(Padding - k, Stride), 0, outSize), Math.Clamp(CeilDiv(size + Padding - k, Stride), 0, outSize));
+    /// <summary>Floats from one row of a phase to the next: PhaseWidth rounded up to whole vectors, which may then overshoot.</summary>
+    public int PhaseStride => (PhaseWidth + 7) & ~7;
 
-    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
+    /// <summary>Floats of the phases of one padded channel, then of one padded row, then slack for overshooting reads.</summary>
+    public int PhaseFloats => Stride * (PaddedHeight + 1) * PhaseStride + ConvLayout.Slack;
 }
 
 /// <summary>
-/// im2col and its adjoint col2im over a <see cref="ConvFrame"/>, and the transposes between a chunk of images
-/// (images, channels, pixels) and the channel-major matrix [channels, images * pixels] the GEMMs produce and
-/// consume. Each splits its work over the compute threads in units (im2col rows, image planes) that no two parts
-/// share and that are always computed in the same order, so results do not depend on the thread count.
+/// im2col and its adjoint col2im for one image, on one thread. A channel is first split into Stride phases of its
+/// zero-padded self (phase q holds the padded columns q, q + Stride, q + 2 Stride, ...): then the pixels a kernel
+/// column kx reads along an output row are consecutive floats of phase kx % Stride, so every run of the im2col matrix
+/// (one output row of one kernel tap) is one contiguous copy without bounds checks, done in whole vectors even for the
+/// 7 or 14 pixels of a small image's row. Copies that must stop exactly at a row's end use AVX masked loads and stores
+/// when <c>avx</c> is set (any instruction set but <see cref="Isa.Scalar"/>), single floats otherwise.
 /// </summary>
 internal static unsafe class ConvLayout
 {
-    // A part copies at least this many floats: less is not worth waking a thread.
-    private const int MinPartFloats = 1 << 14;
+    /// <summary>Floats past the end of an im2col matrix or phase buffer that a whole-vector read may touch.</summary>
+    public const int Slack = 8;
 
     /// <summary>
-    /// col [Rows, count * Pixels] = the windows of <paramref name="count"/> images (count, Channels, Height, Width):
-    /// column b * Pixels + p holds the window of pixel p of image b, padding read as 0.
+    /// col [Rows, Pixels] = the windows of one image (Channels, Height, Width), row r at col + r <paramref name="ld"/>:
+    /// column p holds the window of output pixel p, padding read as 0. col may be a block of columns of a wider matrix:
+    /// nothing past a row's Pixels floats is written. phases holds <see cref="ConvFrame.PhaseFloats"/>.
     /// </summary>
-    public static void Im2Col(Compute compute, in ConvFrame f, ReadOnlySpan<float> images, int count, Span<float> col)
+    public static void Im2Col(in ConvFrame f, float* image, float* col, int ld, float* phases, bool avx)
     {
-        fixed (float* src = images, dst = col)
+        int s = f.Stride, wq = f.PhaseStride, phase = f.PaddedHeight * wq, ow = f.OutWidth;
+        // Whole-vector runs overshoot into the runs after them, which are written later; the runs whose overshoot
+        // would leave the row (where the next image's block may already be written) are copied exactly.
+        int room = f.Pixels - ((ow + 7) & ~7), vectorRuns = room < 0 ? 0 : Math.Min(f.OutHeight, room / ow + 1);
+        float* row = col;
+        for (int c = 0; c < f.Channels; c++)
         {
-            var job = new Im2ColJob { F = f, Images = src, Count = count, Col = dst };
-            compute.Run(ref job, Parts(compute, (long)f.Rows * count * f.Pixels));
-        }
-    }
-
-    /// <summary>
-    /// The adjoint of <see cref="Im2Col"/>: adds every column of col [Rows, count * Pixels] back onto the pixels its
-    /// window covers in <paramref name="images"/> (count, Channels, Height, Width); values that fall on padding are
-    /// dropped. When <paramref name="initialize"/>, each image plane is first set to its channel's
-    /// <paramref name="bias"/> (or 0 when bias is empty) instead of being added to.
-    /// </summary>
-    public static void Col2Im(Compute compute, in ConvFrame f, ReadOnlySpan<float> col, int count, Span<float> images,
-        bool initialize, ReadOnlySpan<float> bias)
-    {
-        fixed (float* src = col, dst = images, b = bias)
-        {
-            var job = new Col2ImJob { F = f, Col = src, Count = count, Images = dst, Initialize = initialize, Bias = bias.IsEmpty ? null : b };
-            compute.Run(ref job, Parts(compute, (long)f.Rows * count * f.Pixels));
-        }
-    }
-
-    /// <summary>matrix [channels, count * pixels] = images (count, channels, pixels), channel by channel.</summary>
-    public static void ToChannelMajor(Compute compute, ReadOnlySpan<float> images, int count, int channels, int pixels, Span<float> matrix)
-    {
-        fixed (float* src = images, dst = matrix)
-        {
-            var job = new TransposeJob { Images = src, Matrix = dst, Count = count, Channels = channels, Pixels = pixels, ToMatrix = true };
-            compute.Run(ref job, Parts(compute, (long)count * channels * pixels));
-        }
-    }
-
-    /// <summary>
-    /// images (count, channels, pixels) = matrix [channels, count * pixels] plus the channel's <paramref name="bias"/>
-    /// (none when empty), or += the matrix when <paramref name="accumulate"/> (bias then unused).
-    /// </summary>
-    public static void FromChannelMajor(Compute compute, ReadOnlySpan<float> matrix, int count, int channels, int pixels,
-        Span<float> images, ReadOnlySpan<float> bias, bool accumulate)
-    {
-        fixed (float* src = matrix, dst = images, b = bias)
-        {
-            var job = new TransposeJob
-            {
-                Images = dst, Matrix = src, Count = count, Channels = channels, Pixels = pixels,
-                Accumulate = accumulate, Bias = bias.IsEmpty ? null : b,
-            };
-            compute.Run(ref job, Parts(compute, (long)count * channels * pixels));
-        }
-    }
-
-    private static int Parts(Compute compute, long floats) => (int)Math.Clamp(floats / MinPartFloats, 1, compute.Threads);
-
-    private static (int Start, int End) Split(int units, int part, int parts) =>
-        ((int)((long)units * part / parts), (int)((long)units * (part + 1) / parts));
-
-    // Parts take whole rows of col.
-    private struct Im2ColJob : IParallelJob
-    {
-        public ConvFrame F;
-        public float* Images, Col;
-        public int Count;
-
-        public readonly void Execute(int part, int parts)
-        {
-            var (r0, r1) = Split(F.Rows, part, parts);
-            int window = F.KernelHeight * F.KernelWidth, plane = F.Height * F.Width, ow = F.OutWidth, s = F.Stride;
-            long ld = (long)Count * F.Pixels;
-            for (int r = r0; r < r1; r++)
-            {
-                int c = r / window, ky = r % window / F.KernelWidth, kx = r % F.KernelWidth;
-                var (y0, y1) = F.ValidRows(ky);
-                var (x0, x1) = F.ValidColumns(kx);
-                for (int b = 0; b < Count; b++)
+            Split(f, image + c * f.Height * f.Width, phases, avx);
+            for (int ky = 0; ky < f.KernelHeight; ky++)
+                for (int kx = 0; kx < f.KernelWidth; kx++, row += ld)
                 {
-                    float* dst = Col + r * ld + (long)b * F.Pixels;
-                    // Input pixel (oy s - pad + ky, ox s - pad + kx) of this channel is src[oy * s * Width + ox * s].
-                    float* src = Images + (long)b * F.ImageFeatures + (long)c * plane + (ky - F.Padding) * F.Width + kx - F.Padding;
-                    new Span<float>(dst, y0 * ow).Clear();
-                    for (int oy = y0; oy < y1; oy++)
-                    {
-                        float* d = dst + oy * ow, row = src + oy * s * F.Width;
-                        for (int ox = 0; ox < x0; ox++) d[ox] = 0;
-                        if (s == 1) new ReadOnlySpan<float>(row + x0, x1 - x0).CopyTo(new Span<float>(d + x0, x1 - x0));
-                        else for (int ox = x0; ox < x1; ox++) d[ox] = row[ox * s];
-                        for (int ox = x1; ox < ow; ox++) d[ox] = 0;
-                    }
-                    new Span<float>(dst + y1 * ow, (F.OutHeight - y1) * ow).Clear();
+                    // Output pixel (oy, ox) reads padded (oy s + ky, ox s + kx): phase kx % s, row oy s + ky, column ox + kx / s.
+                    float* src = phases + kx % s * phase + ky * wq + kx / s;
+                    int oy = 0;
+                    for (; oy < vectorRuns; oy++) CopyRun(src + oy * s * wq, row + oy * ow, ow);
+                    for (; oy < f.OutHeight; oy++) CopyExact(src + oy * s * wq, row + oy * ow, ow, avx);
                 }
-            }
         }
     }
 
-    // Parts take whole image planes, each summed over (ky, kx, oy, ox) in that order whichever part takes it.
-    private struct Col2ImJob : IParallelJob
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col"/>: adds every column of col [Rows, Pixels] (row r at col + r <paramref name="ld"/>)
+    /// onto the pixels its window covers in one image (Channels, Height, Width), dropping what falls on padding. When
+    /// <paramref name="initialize"/>, channel c of the image is set to bias[c] (0 when bias is null) plus that sum
+    /// instead of being added to. <see cref="Slack"/> floats past col's last row must be readable.
+    /// </summary>
+    public static void Col2Im(in ConvFrame f, float* col, int ld, float* image, float* phases, bool initialize, float* bias, bool avx)
     {
-        public ConvFrame F;
-        public float* Col, Images, Bias;
-        public int Count;
-        public bool Initialize;
-
-        public readonly void Execute(int part, int parts)
+        int s = f.Stride, wq = f.PhaseStride, phase = f.PaddedHeight * wq, ow = f.OutWidth;
+        var tail = TailMask(ow % Vector256<float>.Count);
+        float* row = col;
+        for (int c = 0; c < f.Channels; c++)
         {
-            var (u0, u1) = Split(Count * F.Channels, part, parts);
-            int plane = F.Height * F.Width, ow = F.OutWidth, s = F.Stride;
-            long ld = (long)Count * F.Pixels;
-            for (int u = u0; u < u1; u++)
-            {
-                int b = u / F.Channels, c = u % F.Channels;
-                float* image = Images + (long)u * plane;
-                if (Initialize) new Span<float>(image, plane).Fill(Bias == null ? 0 : Bias[c]);
-                for (int ky = 0; ky < F.KernelHeight; ky++)
+            new Span<float>(phases, s * phase).Clear();
+            for (int ky = 0; ky < f.KernelHeight; ky++)
+                for (int kx = 0; kx < f.KernelWidth; kx++, row += ld)
                 {
-                    var (y0, y1) = F.ValidRows(ky);
-                    for (int kx = 0; kx < F.KernelWidth; kx++)
-                    {
-                        var (x0, x1) = F.ValidColumns(kx);
-                        int r = (c * F.KernelHeight + ky) * F.KernelWidth + kx;
-                        float* src = Col + r * ld + (long)b * F.Pixels;
-                        float* dst = image + (ky - F.Padding) * F.Width + kx - F.Padding;
-                        for (int oy = y0; oy < y1; oy++)
-                        {
-                            float* sr = src + oy * ow, d = dst + oy * s * F.Width;
-                            if (s == 1)
-                            {
-                                var target = new Span<float>(d + x0, x1 - x0);
-                                TensorPrimitives.Add(target, new ReadOnlySpan<float>(sr + x0, x1 - x0), target);
-                            }
-                            else for (int ox = x0; ox < x1; ox++) d[ox * s] += sr[ox];
-                        }
-                    }
+                    float* dst = phases + kx % s * phase + ky * wq + kx / s;
+                    for (int oy = 0; oy < f.OutHeight; oy++) AddRun(row + oy * ow, dst + oy * s * wq, ow, tail);
                 }
-            }
+            float* plane = image + c * f.Height * f.Width;
+            if (initialize) new Span<float>(plane, f.Height * f.Width).Fill(bias == null ? 0 : bias[c]);
+            Merge(f, phases, plane, avx);
         }
     }
 
-    // Parts take whole (image, channel) runs of pixels.
-    private struct TransposeJob : IParallelJob
+    /// <summary>matrix [channels, count * pixels] = images (count, channels, pixels): a chunk's smaller sides as one GEMM operand.</summary>
+    public static void ToChannelMajor(float* images, int count, int channels, int pixels, float* matrix)
     {
-        public float* Images, Matrix, Bias;
-        public int Count, Channels, Pixels;
-        public bool ToMatrix, Accumulate;
+        for (int b = 0; b < count; b++)
+            for (int c = 0; c < channels; c++)
+                new ReadOnlySpan<float>(images + (b * channels + c) * pixels, pixels).CopyTo(new Span<float>(matrix + (c * count + b) * pixels, pixels));
+    }
 
-        public readonly void Execute(int part, int parts)
-        {
-            var (u0, u1) = Split(Count * Channels, part, parts);
-            for (int u = u0; u < u1; u++)
+    /// <summary>
+    /// images (count, channels, pixels) = matrix [channels, count * pixels] plus bias[c] (none when null), or += the
+    /// matrix when <paramref name="accumulate"/>.
+    /// </summary>
+    public static void FromChannelMajor(float* matrix, int count, int channels, int pixels, float* images, float* bias, bool accumulate)
+    {
+        for (int b = 0; b < count; b++)
+            for (int c = 0; c < channels; c++)
             {
-                int b = u / Channels, c = u % Channels;
-                var image = new Span<float>(Images + (long)u * Pixels, Pixels);
-                var matrix = new Span<float>(Matrix + ((long)c * Count + b) * Pixels, Pixels);
-                if (ToMatrix) image.CopyTo(matrix);
-                else if (Accumulate) TensorPrimitives.Add(image, matrix, image);
-                else if (Bias != null) TensorPrimitives.Add(matrix, Bias[c], image);
-                else matrix.CopyTo(image);
+                var source = new ReadOnlySpan<float>(matrix + (c * count + b) * pixels, pixels);
+                var target = new Span<float>(images + (b * channels + c) * pixels, pixels);
+                if (accumulate) TensorPrimitives.Add(target, source, target);
+                else if (bias != null) TensorPrimitives.Add(source, bias[c], target);
+                else source.CopyTo(target);
             }
+    }
+
+    // The phases of one padded channel: phases[q][row][j] = padded[row][j s + q] = plane[row - p][j s + q - p], or 0.
+    // Each image row is first copied into a zero-padded row (after the phases), which the phases then take apart.
+    private static void Split(in ConvFrame f, float* plane, float* phases, bool avx)
+    {
+        int s = f.Stride, p = f.Padding, wq = f.PhaseStride, hp = f.PaddedHeight, phase = hp * wq;
+        float* padded = phases + s * phase; // (s wq) floats: one padded row, zeros to the end
+        new Span<float>(padded, s * wq).Clear();
+        for (int row = 0; row < hp; row++)
+        {
+            int iy = row - p;
+            if (iy < 0 || iy >= f.Height)
+            {
+                for (int q = 0; q < s; q++) new Span<float>(phases + q * phase + row * wq, wq).Clear();
+                continue;
+            }
+            CopyExact(plane + iy * f.Width, padded + p, f.Width, avx);
+            float* d = phases + row * wq;
+            if (s == 1) CopyRun(padded, d, wq);
+            else if (s == 2) Deinterleave(padded, d, d + phase, wq);
+            else
+                for (int q = 0; q < s; q++)
+                    for (int j = 0; j < wq; j++) d[q * phase + j] = padded[j * s + q];
         }
     }
+
+    // The adjoint of Split: plane += the phases at the image's own pixels; what lies on padding is dropped.
+    private static void Merge(in ConvFrame f, float* phases, float* plane, bool avx)
+    {
+        int s = f.Stride, p = f.Padding, wq = f.PhaseStride, phase = f.PaddedHeight * wq;
+        float* padded = phases + s * phase;
+        var tail = TailMask(f.Width % Vector256<float>.Count);
+        for (int iy = 0; iy < f.Height; iy++)
+        {
+            float* src = phases + (iy + p) * wq;
+            if (s == 2) Interleave(src, src + phase, padded, wq);
+            else if (s > 2)
+                for (int q = 0; q < s; q++)
+                    for (int j = 0; j < wq; j++) padded[j * s + q] = src[q * phase + j];
+            AddExact((s == 1 ? src : padded) + p, plane + iy * f.Width, f.Width, tail, avx);
+        }
+    }
+
+    // even[j] = x[2 j], odd[j] = x[2 j + 1] for j < n, a multiple of 8. A pair of floats is one ulong: narrowing keeps
+    // its low half (the even float), narrowing it shifted keeps the high half.
+    private static void Deinterleave(float* x, float* even, float* odd, int n)
+    {
+        for (int j = 0; j < n; j += Vector256<float>.Count)
+        {
+            var a = Vector256.Load(x + 2 * j).AsUInt64();
+            var b = Vector256.Load(x + 2 * j + Vector256<float>.Count).AsUInt64();
+            Vector256.Narrow(a, b).AsSingle().Store(even + j);
+            Vector256.Narrow(a >> 32, b >> 32).AsSingle().Store(odd + j);
+        }
+    }
+
+    // x[2 j] = even[j], x[2 j + 1] = odd[j] for j < n, a multiple of 8: Deinterleave undone by widening.
+    private static void Interleave(float* even, float* odd, float* x, int n)
+    {
+        for (int j = 0; j < n; j += Vector256<float>.Count)
+        {
+            var (e0, e1) = Vector256.Widen(Vector256.Load(even + j).AsUInt32());
+            var (o0, o1) = Vector256.Widen(Vector256.Load(odd + j).AsUInt32());
+            (e0 | (o0 << 32)).AsSingle().Store(x + 2 * j);
+            (e1 | (o1 << 32)).AsSingle().Store(x + 2 * j + Vector256<float>.Count);
+        }
+    }
+
+    // dst[0..n) = src[0..n) in whole vectors: up to 7 floats past n are read and written too.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(float* src, float* dst, int n)
+    {
+        for (int i = 0; i < n; i += Vector256<float>.Count) Vector256.Store(Vector256.Load(src + i), dst + i);
+    }
+
+    // dst[0..n) = src[0..n), touching nothing past n of either: whole vectors, the last one overlapping its
+    // predecessor; below one vector, a masked load and store or single floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyExact(float* src, float* dst, int n, bool avx)
+    {
+        if (n >= Vector256<float>.Count)
+        {
+            for (int i = 0; i < n - Vector256<float>.Count; i += Vector256<float>.Count) Vector256.Store(Vector256.Load(src + i), dst + i);
+            Vector256.Store(Vector256.Load(src + n - Vector256<float>.Count), dst + n - Vector256<float>.Count);
+        }
+        else if (avx)
+        {
+            var mask = TailMask(n);
+            Avx.MaskStore(dst, mask, Avx.MaskLoad(src, mask));
+        }
+        else for (int i = 0; i < n; i++) dst[i] = src[i];
+    }
+
+    // dst[0..n) += src[0..n): whole vectors, then a masked last one that leaves dst past n as it was.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRun(float* src, float* dst, int n, Vector256<float> tail)
+    {
+        int i = 0;
+        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        if (i < n)
+        {
+            var d = Vector256.Load(dst + i);
+            Vector256.Store(Vector256.ConditionalSelect(tail, d + Vector256.Load(src + i), d), dst + i);
+        }
+    }
+
+    // dst[0..n) += src[0..n) touching no float of dst past n: the image may be shared with other threads from there.
+    // The last partial vector is a masked load and store, or single floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddExact(float* src, float* dst, int n, Vector256<float> tail, bool avx)
+    {
+        int i = 0;
+        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        if (i == n) return;
+        if (avx) Avx.MaskStore(dst + i, tail, Avx.MaskLoad(dst + i, tail) + Avx.MaskLoad(src + i, tail));
+        else for (; i < n; i++) dst[i] += src[i];
+    }
+
+    // All bits set in the first `count` lanes.
+    private static Vector256<float> TailMask(int count) =>
+        Vector256.LessThan(Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7), Vector256.Create((float)count));
 }

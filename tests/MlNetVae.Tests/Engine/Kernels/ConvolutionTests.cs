@@ -73,8 +73,8 @@ public class ConvolutionTests
         float[] x = Random(rng, 2 * conv.InFeatures), y = Random(rng, 2 * conv.OutFeatures), w = Random(rng, 5 * 3 * 3 * 4);
         var cx = new float[y.Length];
         var ty = new float[x.Length];
-        Convolution.Conv2d(Compute.Default, conv, 2, x, w, [], cx, new float[Convolution.WorkspaceLength(conv, 2)]);
-        Convolution.ConvTranspose2d(Compute.Default, transposed, 2, y, w, [], ty, new float[Convolution.WorkspaceLength(transposed, 2)]);
+        Convolution.Conv2d(Compute.Default, conv, 2, x, w, [], cx, new float[Convolution.WorkspaceLength(conv, 2, Compute.Default.Threads)]);
+        Convolution.ConvTranspose2d(Compute.Default, transposed, 2, y, w, [], ty, new float[Convolution.WorkspaceLength(transposed, 2, Compute.Default.Threads)]);
         double left = cx.Zip(y, (a, b) => (double)a * b).Sum(), right = x.Zip(ty, (a, b) => (double)a * b).Sum();
         Assert.That(left, Is.EqualTo(right).Within(1e-4 * Math.Abs(left)));
     }
@@ -83,7 +83,7 @@ public class ConvolutionTests
     public void RejectsWrongLengthsAndTheOtherDirectionsGeometry()
     {
         var g = ConvGeometry.Conv2d(2, 5, 5, 3, 3, 3);
-        var workspace = new float[Convolution.WorkspaceLength(g, 2)];
+        var workspace = new float[Convolution.WorkspaceLength(g, 2, Compute.Default.Threads)];
         var ex = Assert.Throws<ArgumentException>(() => Convolution.Conv2d(Compute.Default, g, 2, new float[99], new float[54], [], new float[54], workspace));
         Assert.That(ex!.Message, Does.Contain("x holds 99 floats, 100 expected"));
         ex = Assert.Throws<ArgumentException>(() => Convolution.Conv2d(Compute.Default, g, 2, new float[100], new float[54], new float[2], new float[54], workspace));
@@ -121,7 +121,7 @@ public class ConvolutionTests
     private static float[][] Fast(Compute compute, ConvGeometry g, Data d)
     {
         var (y, dx, dw, db) = d.Outputs();
-        var workspace = new float[Convolution.WorkspaceLength(g, d.Batch)];
+        var workspace = new float[Convolution.WorkspaceLength(g, d.Batch, compute.Threads)];
         Array.Fill(workspace, float.NaN); // the kernels must not read what they did not write
         if (g.Transposed)
         {

@@ -61,7 +61,7 @@ internal sealed class ConvNode : Node
 
         int batch = x.Value.Shape[0];
         var y = Output([batch, geometry.OutFeatures]); // (batch, out * oh * ow)
-        var workspace = Scratch(ref _workspace, [Convolution.WorkspaceLength(geometry, batch)]);
+        var workspace = Scratch(ref _workspace, [Convolution.WorkspaceLength(geometry, batch, compute.Threads)]);
         var b = bias is null ? default : bias.Value.Span;
         if (transposed) Convolution.ConvTranspose2d(compute, geometry, batch, x.Value.Span, weight.Value.Span, b, y.Span, workspace);
         else Convolution.Conv2d(compute, geometry, batch, x.Value.Span, weight.Value.Span, b, y.Span, workspace);
