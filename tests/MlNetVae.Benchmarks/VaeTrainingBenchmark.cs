@@ -129,14 +129,14 @@ public static class VaeTrainingBenchmark
         return JsonDocument.Parse(output.Trim().Split('\n')[^1]);
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "MlNetVae.sln"))) return dir.FullName;
         throw new DirectoryNotFoundException("cannot find the repository root (MlNetVae.sln) above the benchmark");
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
