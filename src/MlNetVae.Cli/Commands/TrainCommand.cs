@@ -37,6 +37,8 @@ internal static class TrainCommand
             var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
             foreach (var warning in dataset.Warnings) console.Error.WriteLine($"mlnetvae: warning: {warning}");
             if (dataset.Csv is { } csv) options = options with { CategoricalGroups = csv.CategoricalGroups.ToArray() };
+            // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
+            if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
             options = Validated(options, flags);
 
             var estimator = new VaeEstimator(options);

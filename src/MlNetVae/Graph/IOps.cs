@@ -1,3 +1,4 @@
+using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 
 namespace MlNetVae.Graph;
@@ -24,6 +25,15 @@ internal interface IOps<T> where T : class
 
     /// <summary>x W^T + b for x [rows, in], W [out, in] (PyTorch's layout), b [out]: [rows, out].</summary>
     T Linear(T x, T weight, T bias);
+
+    /// <summary>
+    /// A 2-D convolution of images stored one per row in CHW order, x [rows, in * h * w] -> [rows, out * oh * ow], with
+    /// PyTorch's semantics and weight layout [out, in, kh, kw], bias [out].
+    /// </summary>
+    T Conv2d(T x, T weight, T bias, ConvGeometry geometry);
+
+    /// <summary>The transposed convolution (PyTorch's ConvTranspose2d, weight [in, out, kh, kw], bias [out]), same row layout.</summary>
+    T ConvTranspose2d(T x, T weight, T bias, ConvGeometry geometry);
 
     /// <summary>x W for x [rows, in] and a buffer W [in, out]: [rows, out].</summary>
     T MatMul(T x, T w);

@@ -59,12 +59,20 @@ internal static class Network
     /// <summary>The likelihood's mean [rows, D] in raw units: <see cref="Mean"/>, unstandardized.</summary>
     public static T RawMean<T>(IOps<T> o, VaeSpec spec, T output) where T : class => ToRawUnits(o, Mean(o, spec, output));
 
-    private static T Mlp<T>(IOps<T> o, VaeSpec spec, IReadOnlyList<DenseLayer> layers, T x) where T : class
+    /// <summary>The layers in order with the activation between them (none after the last).</summary>
+    private static T Mlp<T>(IOps<T> o, VaeSpec spec, IReadOnlyList<Layer> layers, T x) where T : class
     {
         for (int i = 0; i < layers.Count; i++)
         {
             if (i > 0) x = o.Activate(x, spec.Options.Activation);
-            x = o.Linear(x, o.Parameter(layers[i].Weight), o.Parameter(layers[i].Bias));
+            var layer = layers[i];
+            var (w, b) = (o.Parameter(layer.Weight), o.Parameter(layer.Bias));
+            x = layer switch
+            {
+                ConvLayer { Geometry.Transposed: true } c => o.ConvTranspose2d(x, w, b, c.Geometry),
+                ConvLayer c => o.Conv2d(x, w, b, c.Geometry),
+                _ => o.Linear(x, w, b),
+            };
         }
         return x;
     }

@@ -1,4 +1,5 @@
 using MlNetVae.Engine.Autodiff;
+using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 
 namespace MlNetVae.Graph;
@@ -19,6 +20,10 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
     public Node Buffer(string name) => weights[name];
 
     public Node Linear(Node x, Node weight, Node bias) => Tape.AddBias(Tape.MatMul(x, weight, transposeB: true), bias);
+
+    public Node Conv2d(Node x, Node weight, Node bias, ConvGeometry geometry) => Tape.Conv2d(x, weight, bias, geometry);
+
+    public Node ConvTranspose2d(Node x, Node weight, Node bias, ConvGeometry geometry) => Tape.ConvTranspose2d(x, weight, bias, geometry);
 
     public Node MatMul(Node x, Node w) => Tape.MatMul(x, w);
 

@@ -1,3 +1,4 @@
+using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
@@ -42,6 +43,27 @@ internal sealed class OnnxOps(GraphBuilder graph, StateDict state, StateDict? st
 
     public string Linear(string x, string weight, string bias) =>
         Shaped(graph.Node("Gemm", [x, weight, bias], null, GraphBuilder.Int("transB", 1)), [Rows(x), _shapes[weight][0]]);
+
+    public string Conv2d(string x, string weight, string bias, ConvGeometry geometry) => Convolution("Conv", x, weight, bias, geometry);
+
+    public string ConvTranspose2d(string x, string weight, string bias, ConvGeometry geometry) => Convolution("ConvTranspose", x, weight, bias, geometry);
+
+    /// <summary>
+    /// Rows [batch, C * H * W] reshaped to NCHW, the ONNX convolution (same weight layouts as ours), and back to rows:
+    /// the engine keeps images flattened per row so every other op works on them unchanged.
+    /// </summary>
+    private string Convolution(string op, string x, string weight, string bias, ConvGeometry g)
+    {
+        var images = graph.Node("Reshape", [x, graph.Int64s(-1, g.InChannels, g.InHeight, g.InWidth)]);
+        var attributes = new List<Proto.AttributeProto>
+        {
+            GraphBuilder.Ints("kernel_shape", g.KernelHeight, g.KernelWidth), GraphBuilder.Ints("strides", g.Stride, g.Stride),
+            GraphBuilder.Ints("pads", g.Padding, g.Padding, g.Padding, g.Padding),
+        };
+        if (g.Transposed) attributes.Add(GraphBuilder.Ints("output_padding", g.OutputPadding, g.OutputPadding));
+        var y = graph.Node(op, [images, weight, bias], null, [.. attributes]);
+        return Shaped(graph.Node("Reshape", [y, graph.Int64s(-1, g.OutFeatures)]), [Rows(x), g.OutFeatures]);
+    }
 
     public string MatMul(string x, string w) => Shaped(graph.Binary("MatMul", x, w), [Rows(x), _shapes[w][1]]);
 

@@ -23,6 +23,25 @@ public sealed record VaeOptions
     [Option("latent", "latent dimensions (default: from the feature count)", Min = 1, Max = 4096)]
     public int? LatentSize { get; init; }
 
+    /// <summary>
+    /// The inputs are images of this shape, [channels, height, width] (or [height, width] for one channel), stored one per
+    /// row in CHW order; then <see cref="Architecture"/> Auto picks convolutions. The CLI sets it for IDX files.
+    /// </summary>
+    [Option("image-shape", "the rows are images of this shape, channels,height,width (or height,width), CHW order; IDX files set it", Min = 1, Max = 4096)]
+    public int[]? ImageShape { get; init; }
+
+    /// <summary>Dense layers only, or convolutions first for images; Auto picks convolutions when <see cref="ImageShape"/> is set.</summary>
+    [Option("architecture", "dense, conv, or auto (conv for images)")]
+    public Architecture Architecture { get; init; } = Architecture.Auto;
+
+    /// <summary>Image models: output channels of the encoder's convolutions, input side first (each halves the image); the decoder mirrors them.</summary>
+    [Option("conv-channels", "image models: channels of the encoder's convolutions, input side first (each halves the image)", Min = 1, Max = 4096)]
+    public int[]? ConvChannels { get; init; }
+
+    /// <summary>Image models: the kernel size of every convolution (stride 2, padding (kernel - 1) / 2).</summary>
+    [Option("conv-kernel", "image models: kernel size of every convolution (stride 2)", Min = 2, Max = 15)]
+    public int ConvKernel { get; init; } = 4;
+
     /// <summary>Nonlinearity after every hidden layer.</summary>
     [Option("activation", "nonlinearity after each hidden layer: relu, leakyrelu, elu, tanh or sigmoid")]
     public Activation Activation { get; init; } = Activation.Relu;
@@ -172,6 +191,9 @@ public sealed record VaeOptions
         if (Patience > 0 && ValidationFraction == 0) Fail(nameof(Patience), "early stopping needs a validation fraction above 0");
         if (Threads > Environment.ProcessorCount)
             Fail(nameof(Threads), $"this machine has {Environment.ProcessorCount} cores; more threads than cores only slow training down (0 = all cores)");
+        if (!Enum.IsDefined(Architecture)) Fail(nameof(Architecture), $"unknown architecture {Architecture}");
+        if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, got {ImageShape.Length} numbers");
+        if (Architecture == Architecture.Conv && ImageShape is null) Fail(nameof(Architecture), "convolutions need ImageShape (--image-shape)");
         if (!Enum.IsDefined(Activation)) Fail(nameof(Activation), $"unknown activation {Activation}");
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");
         if (!Enum.IsDefined(Backend)) Fail(nameof(Backend), $"unknown backend {Backend}");
@@ -244,4 +266,15 @@ public enum InferenceEngine
     Managed,
     /// <summary>ONNX Runtime on the exported scorer graph, in batches; CUDA when <see cref="VaeOptions.GpuDeviceId"/> is set.</summary>
     OnnxRuntime,
+}
+
+/// <summary>The kind of network.</summary>
+public enum Architecture
+{
+    /// <summary>Convolutions when the inputs are images (<see cref="VaeOptions.ImageShape"/>), dense layers otherwise.</summary>
+    Auto,
+    /// <summary>Dense (Linear) layers only.</summary>
+    Dense,
+    /// <summary>Strided convolutions in the encoder and transposed convolutions in the decoder, around dense layers.</summary>
+    Conv,
 }

@@ -1,3 +1,4 @@
+using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Randomness;
 
 namespace MlNetVae.Spec;
@@ -23,12 +24,58 @@ public sealed record TensorSpec(string Name, int[] Shape, TensorRole Role, int F
     public int Length => Shape.Aggregate(1, (a, b) => a * b);
 }
 
-/// <summary>A Linear layer of a spec: y = x W^T + b with W [Out, In] named <paramref name="Weight"/> and b [Out] named <paramref name="Bias"/>.</summary>
+/// <summary>A layer of a spec: its weight and bias names in the state dict, its input and output widths.</summary>
 /// <param name="Weight">The weight's state-dict name.</param>
 /// <param name="Bias">The bias's state-dict name.</param>
-/// <param name="In">Input width.</param>
-/// <param name="Out">Output width.</param>
-public sealed record DenseLayer(string Weight, string Bias, int In, int Out);
+public abstract record Layer(string Weight, string Bias)
+{
+    /// <summary>Floats per input row.</summary>
+    public abstract int In { get; }
+
+    /// <summary>Floats per output row.</summary>
+    public abstract int Out { get; }
+
+    /// <summary>The weight's shape (PyTorch's layout).</summary>
+    public abstract int[] WeightShape { get; }
+
+    /// <summary>PyTorch's fan_in of the weight, which sets its default initialization bound 1/sqrt(fan_in).</summary>
+    public abstract int FanIn { get; }
+}
+
+/// <summary>A Linear layer: y = x W^T + b with W [Out, In] and b [Out].</summary>
+public sealed record DenseLayer(string Weight, string Bias, int InWidth, int OutWidth) : Layer(Weight, Bias)
+{
+    /// <inheritdoc/>
+    public override int In => InWidth;
+
+    /// <inheritdoc/>
+    public override int Out => OutWidth;
+
+    /// <inheritdoc/>
+    public override int[] WeightShape => [OutWidth, InWidth];
+
+    /// <inheritdoc/>
+    public override int FanIn => InWidth;
+}
+
+/// <summary>
+/// A 2-D convolution or transposed convolution on images stored one per row in CHW order, with PyTorch's weight layouts
+/// ([out, in, kh, kw], [in, out, kh, kw] for a transposed one) and bias [out channels].
+/// </summary>
+public sealed record ConvLayer(string Weight, string Bias, ConvGeometry Geometry) : Layer(Weight, Bias)
+{
+    /// <inheritdoc/>
+    public override int In => Geometry.InFeatures;
+
+    /// <inheritdoc/>
+    public override int Out => Geometry.OutFeatures;
+
+    /// <inheritdoc/>
+    public override int[] WeightShape => Geometry.WeightShape;
+
+    /// <summary>PyTorch reads fan_in from dimension 1 of the weight: in channels for a convolution, out channels for a transposed one, times the kernel area.</summary>
+    public override int FanIn => WeightShape[1] * Geometry.KernelHeight * Geometry.KernelWidth;
+}
 
 /// <summary>
 /// The shape of one model, fully resolved: its input layout, its layers and its latent size. A spec and a state dict
@@ -56,8 +103,7 @@ public sealed record VaeSpec
         LatentSize = options.LatentSize!.Value;
         EncoderHidden = options.EncoderHidden!;
         DecoderHidden = options.DecoderHidden ?? EncoderHidden.Reverse().ToArray();
-        Encoder = Layers("encoder", [Features, .. EncoderHidden, 2 * LatentSize]);
-        Decoder = Layers("decoder", [LatentSize, .. DecoderHidden, Features]);
+        (Encoder, Decoder) = WantsConvolutions(options) ? ConvLayers(options) : (Dense("encoder", 0, [Features, .. EncoderHidden, 2 * LatentSize]), Dense("decoder", 0, [LatentSize, .. DecoderHidden, Features]));
         // Names are built once here: the training step looks them up without allocating.
         LogVarianceNames = layout.Blocks.Select(b => b.Kind == FeatureKind.Gaussian ? $"likelihood.{b.Start}.log_var" : "").ToArray();
         Tensors = ListTensors();
@@ -87,11 +133,14 @@ public sealed record VaeSpec
     /// <summary>Every tensor of the model, in state-dict order.</summary>
     public IReadOnlyList<TensorSpec> Tensors { get; }
 
-    /// <summary>The encoder's Linear layers, input side first; the last emits [mean | log-variance], 2K wide.</summary>
-    public IReadOnlyList<DenseLayer> Encoder { get; }
+    /// <summary>The encoder's layers, input side first (convolutions first for images); the last emits [mean | log-variance], 2K wide.</summary>
+    public IReadOnlyList<Layer> Encoder { get; }
 
-    /// <summary>The decoder's Linear layers, latent side first; the last emits the D raw outputs.</summary>
-    public IReadOnlyList<DenseLayer> Decoder { get; }
+    /// <summary>The decoder's layers, latent side first (transposed convolutions last for images); the last emits the D raw outputs.</summary>
+    public IReadOnlyList<Layer> Decoder { get; }
+
+    /// <summary>True when the encoder starts with convolutions.</summary>
+    public bool IsConvolutional => Encoder[0] is ConvLayer;
 
     /// <summary>Per block of <see cref="FeatureLayout.Blocks"/>: the name of a Gaussian block's per-feature log-variance [length], or "".</summary>
     public IReadOnlyList<string> LogVarianceNames { get; }
@@ -105,12 +154,15 @@ public sealed record VaeSpec
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(layout);
         options.Validate();
-        var (hidden, latent, batch) = Defaults(layout.Features);
+        var (hidden, latent, batch) = Defaults(layout.Features, WantsConvolutions(options));
+        if (options.ImageShape is { } image && image.Aggregate(1L, (a, b) => a * b) != layout.Features)
+            throw new ArgumentException($"VaeOptions.ImageShape: images of {string.Join("x", image)} hold {image.Aggregate(1L, (a, b) => a * b)} values, but the rows have {layout.Features} features", nameof(VaeOptions.ImageShape));
         var resolved = options with
         {
             EncoderHidden = options.EncoderHidden ?? hidden,
             LatentSize = options.LatentSize ?? latent,
             BatchSize = options.BatchSize ?? batch,
+            ConvChannels = WantsConvolutions(options) ? options.ConvChannels ?? DefaultConvChannels : options.ConvChannels,
         };
         var spec = new VaeSpec(resolved, layout);
         spec.CheckFitsInMemory();
@@ -121,8 +173,9 @@ public sealed record VaeSpec
     /// What a user who sets nothing gets: for wide inputs such as images the reference VAE (400 hidden, 20 latent,
     /// batch 128); for tables a smaller two-layer network and batch 32 (README "Defaults" has the measurements).
     /// </summary>
-    internal static (int[] Hidden, int Latent, int Batch) Defaults(int features)
+    internal static (int[] Hidden, int Latent, int Batch) Defaults(int features, bool convolutional)
     {
+        if (convolutional) return ([], 20, 128);
         if (features >= 256) return ([400], 20, 128);
         int first = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(2 * features)), 32, 256);
         return ([first, first / 2], Math.Clamp((features + 3) / 4, 2, 16), 32);
@@ -180,8 +233,8 @@ public sealed record VaeSpec
         };
         foreach (var layer in Encoder.Concat(Decoder))
         {
-            list.Add(new(layer.Weight, [layer.Out, layer.In], TensorRole.Parameter, layer.In));
-            list.Add(new(layer.Bias, [layer.Out], TensorRole.Parameter, layer.In));
+            list.Add(new(layer.Weight, layer.WeightShape, TensorRole.Parameter, layer.FanIn));
+            list.Add(new(layer.Bias, [layer is ConvLayer c ? c.Geometry.OutChannels : layer.Out], TensorRole.Parameter, layer.FanIn));
         }
         var role = Options.LearnGaussianVariance ? TensorRole.Parameter : TensorRole.Buffer;
         for (int i = 0; i < Layout.Blocks.Count; i++)
@@ -190,8 +243,49 @@ public sealed record VaeSpec
         return list;
     }
 
-    private static DenseLayer[] Layers(string prefix, int[] sizes) =>
-        Enumerable.Range(0, sizes.Length - 1).Select(i => new DenseLayer($"{prefix}.{2 * i}.weight", $"{prefix}.{2 * i}.bias", sizes[i], sizes[i + 1])).ToArray();
+    /// <summary>The channels of the encoder's convolutions a user who sets nothing gets (README "Defaults").</summary>
+    internal static readonly int[] DefaultConvChannels = [32, 64];
+
+    private static bool WantsConvolutions(VaeOptions o) => o.Architecture == Architecture.Conv || o.Architecture == Architecture.Auto && o.ImageShape is not null;
+
+    /// <summary>Linear layers named as nn.Sequential numbers them (activations take the odd indices), from index <paramref name="first"/>.</summary>
+    private static List<Layer> Dense(string prefix, int first, int[] sizes) =>
+        Enumerable.Range(0, sizes.Length - 1).Select(i => (Layer)new DenseLayer($"{prefix}.{first + 2 * i}.weight", $"{prefix}.{first + 2 * i}.bias", sizes[i], sizes[i + 1])).ToList();
+
+    /// <summary>
+    /// Image models: stride-2 convolutions (padding (kernel - 1) / 2) each halving the image, then dense layers to the
+    /// [mean | log-variance] head; the decoder mirrors it: dense layers up to the last convolution's output, then transposed
+    /// convolutions whose output padding brings each image back to exactly the size the encoder's matching layer read.
+    /// </summary>
+    private (List<Layer> Encoder, List<Layer> Decoder) ConvLayers(VaeOptions o)
+    {
+        var image = o.ImageShape!;
+        var (c, h, w) = image.Length == 3 ? (image[0], image[1], image[2]) : (1, image[0], image[1]);
+        int k = o.ConvKernel, pad = (k - 1) / 2;
+        var encoder = new List<Layer>();
+        var shapes = new List<(int C, int H, int W)> { (c, h, w) };
+        foreach (int channels in o.ConvChannels!)
+        {
+            var g = ConvGeometry.Conv2d(c, h, w, channels, k, k, stride: 2, padding: pad);
+            encoder.Add(new ConvLayer($"encoder.{2 * encoder.Count}.weight", $"encoder.{2 * encoder.Count}.bias", g));
+            (c, h, w) = (channels, g.OutHeight, g.OutWidth);
+            shapes.Add((c, h, w));
+        }
+        int flat = c * h * w;
+        encoder.AddRange(Dense("encoder", 2 * encoder.Count, [flat, .. EncoderHidden, 2 * LatentSize]));
+        var decoder = Dense("decoder", 0, [LatentSize, .. DecoderHidden, flat]);
+        for (int i = shapes.Count - 1; i >= 1; i--)
+        {
+            var (ic, ih, iw) = shapes[i];
+            var (oc, oh, ow) = shapes[i - 1];
+            int outputPadding = oh - ((ih - 1) * 2 - 2 * pad + k);
+            var g = ConvGeometry.ConvTranspose2d(ic, ih, iw, oc, k, k, stride: 2, padding: pad, outputPadding: outputPadding);
+            if (g.OutHeight != oh || g.OutWidth != ow)
+                throw new ArgumentException($"VaeOptions.ConvKernel: a transposed convolution cannot bring {ih}x{iw} back to {oh}x{ow} with kernel {k}", nameof(VaeOptions.ConvKernel));
+            decoder.Add(new ConvLayer($"decoder.{2 * decoder.Count}.weight", $"decoder.{2 * decoder.Count}.bias", g));
+        }
+        return (encoder, decoder);
+    }
 
     /// <summary>
     /// Refuses a model whose training state (values, gradients and two Adam moments per parameter) plus one batch's
@@ -201,7 +295,7 @@ public sealed record VaeSpec
     private void CheckFitsInMemory()
     {
         long parameters = Tensors.Sum(t => (long)t.Length);
-        long widths = Features * 6L + EncoderHidden.Sum(w => (long)w) * 4 + DecoderHidden.Sum(w => (long)w) * 4 + LatentSize * 12L;
+        long widths = Features * 6L + Encoder.Concat(Decoder).Sum(l => (long)l.Out) * 4 + LatentSize * 12L;
         long bytes = 4 * (4 * parameters + BatchSize * widths);
         long budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
         if (bytes > budget)
