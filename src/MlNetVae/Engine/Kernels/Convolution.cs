@@ -128,8 +128,11 @@ public static class Convolution
                 Transpose(weight, l.Filters, l.Frame.Rows, workspace.Slice((int)l.TransposedWeight, l.WeightFloats));
             }
             int units = step == Step.Correlate ? l.Groups : l.Chunks(batch);
-            int parts = Math.Min(units, compute.Threads);
-            if (parts == 1) job.Units(compute, 0, 0, units);
+            int parts = Math.Min(units, compute.Threads), next = 0;
+            job.Units = units;
+            job.Next = &next;
+            if (parts == 1)
+                for (int u = 0; u < units; u++) job.Unit(compute, 0, u);
             else compute.Run(ref job, parts);
         }
         if (step == Step.Correlate) AddPartials(compute, l, workspace.Slice((int)l.Partials, l.Groups * l.WeightFloats), dWeight);
@@ -146,73 +149,74 @@ public static class Convolution
     }
 
     /// <summary>
-    /// One parallel pass: part i takes a contiguous range of chunks of images (or, for the weight gradient, of groups
-    /// of chunks). A chunk's im2col matrices sit side by side, [Rows, images * Pixels], so that one GEMM serves them all
-    /// with enough columns to fill the micro-kernel's tiles (a 7x7 image has only 49).
+    /// One parallel pass over units: chunks of images, or for the weight gradient groups of chunks. A chunk's im2col
+    /// matrices sit side by side, [Rows, images * Pixels], so that one GEMM serves them all with enough columns to fill
+    /// the micro-kernel's tiles (a 7x7 image has only 49). Parts claim units one at a time from a shared counter, so a
+    /// thread the OS has paused holds up one unit, not half the batch; a unit's result does not depend on which part
+    /// computes it.
     /// </summary>
     private unsafe struct ImageJob : IParallelJob
     {
         public Step Step;
         public Layout L;
         public Isa Isa;
-        public int Batch;
+        public int Batch, Units;
         public bool Accumulate;
         public float* Big, Small, Weight, Bias, Work;
+        public int* Next;
 
         public readonly void Execute(int part, int parts)
         {
-            int units = Step == Step.Correlate ? L.Groups : L.Chunks(Batch);
             // Inside a part every GEMM runs on this part's thread.
-            Units(Compute.Serial(Isa), part, units * part / parts, units * (part + 1) / parts);
+            var compute = Compute.Serial(Isa);
+            for (int u; (u = Interlocked.Increment(ref *Next) - 1) < Units;) Unit(compute, part, u);
         }
 
-        public readonly void Units(Compute compute, int part, int u0, int u1)
+        // Unit u, with part's share of the workspace.
+        public readonly void Unit(Compute compute, int part, int u)
         {
             var f = L.Frame;
             int k = f.Rows, p = f.Pixels, filters = L.Filters;
             float* col = Work + (long)part * L.SlotFloats, temp = col + L.ColFloats, phases = temp + L.TempFloats;
             var w = new ReadOnlySpan<float>(Weight, L.WeightFloats); // (filters, K), or (K, filters) when transposed
             bool avx = Isa != Isa.Scalar; // every other path implies AVX
-            for (int u = u0; u < u1; u++)
+            if (Step == Step.Correlate)
             {
-                if (Step == Step.Correlate)
+                int chunks = L.Chunks(Batch), c0 = chunks * u / L.Groups, c1 = chunks * (u + 1) / L.Groups;
+                var partial = new Span<float>(Work + L.Partials + (long)u * L.WeightFloats, L.WeightFloats); // (filters, K)
+                for (int c = c0; c < c1; c++)
                 {
-                    int chunks = L.Chunks(Batch), c0 = chunks * u / L.Groups, c1 = chunks * (u + 1) / L.Groups;
-                    var partial = new Span<float>(Work + L.Partials + (long)u * L.WeightFloats, L.WeightFloats); // (filters, K)
-                    for (int c = c0; c < c1; c++)
-                    {
-                        var (b0, n) = Chunk(c);
-                        int cols = n * p;
-                        for (int b = 0; b < n; b++) ConvLayout.Im2Col(f, Big + (long)(b0 + b) * f.ImageFeatures, col + b * p, cols, phases, avx);
-                        var dy = ChannelMajor(Small + (long)b0 * filters * p, n, temp); // (filters, cols)
-                        Gemm.Multiply(compute, false, true, filters, k, cols, 1f, dy, cols, new ReadOnlySpan<float>(col, k * cols), cols,
-                            c == c0 ? 0f : 1f, partial, k);
-                    }
+                    var (b0, n) = Chunk(c);
+                    int cols = n * p;
+                    for (int b = 0; b < n; b++) ConvLayout.Im2Col(f, Big + (long)(b0 + b) * f.ImageFeatures, col + b * p, cols, phases, avx);
+                    var small = ChannelMajor(Small + (long)b0 * filters * p, n, temp); // (filters, cols)
+                    Gemm.Multiply(compute, false, true, filters, k, cols, 1f, small, cols, new ReadOnlySpan<float>(col, k * cols), cols,
+                        c == c0 ? 0f : 1f, partial, k);
+                }
+            }
+            else
+            {
+                var (b0, n) = Chunk(u);
+                int cols = n * p;
+                float* small = Small + (long)b0 * filters * p;
+                var colSpan = new Span<float>(col, k * cols); // (K, cols)
+                if (Step == Step.Gather)
+                {
+                    for (int b = 0; b < n; b++) ConvLayout.Im2Col(f, Big + (long)(b0 + b) * f.ImageFeatures, col + b * p, cols, phases, avx);
+                    // One image: straight into place, onto the bias or the gradient there; several: through temp.
+                    bool direct = n == 1;
+                    if (direct && !Accumulate && Bias != null)
+                        for (int c = 0; c < filters; c++) new Span<float>(small + c * p, p).Fill(Bias[c]);
+                    var target = new Span<float>(direct ? small : temp, filters * cols); // (filters, cols)
+                    float beta = direct && (Accumulate || Bias != null) ? 1f : 0f;
+                    Gemm.Multiply(compute, true, false, filters, cols, k, 1f, w, filters, colSpan, cols, beta, target, cols);
+                    if (!direct) ConvLayout.FromChannelMajor(temp, n, filters, p, small, Accumulate ? null : Bias, Accumulate);
                 }
                 else
                 {
-                    var (b0, n) = Chunk(u);
-                    int cols = n * p;
-                    float* small = Small + (long)b0 * filters * p;
-                    var colSpan = new Span<float>(col, k * cols); // (K, cols)
-                    if (Step == Step.Gather)
-                    {
-                        for (int b = 0; b < n; b++) ConvLayout.Im2Col(f, Big + (long)(b0 + b) * f.ImageFeatures, col + b * p, cols, phases, avx);
-                        // One image: straight into place, onto the bias or the gradient there; several: through temp.
-                        bool direct = n == 1;
-                        if (direct && !Accumulate && Bias != null)
-                            for (int c = 0; c < filters; c++) new Span<float>(small + c * p, p).Fill(Bias[c]);
-                        var target = new Span<float>(direct ? small : temp, filters * cols); // (filters, cols)
-                        float beta = direct && (Accumulate || Bias != null) ? 1f : 0f;
-                        Gemm.Multiply(compute, true, false, filters, cols, k, 1f, w, filters, colSpan, cols, beta, target, cols);
-                        if (!direct) ConvLayout.FromChannelMajor(temp, n, filters, p, small, Accumulate ? null : Bias, Accumulate);
-                    }
-                    else
-                    {
-                        Gemm.Multiply(compute, true, false, k, cols, filters, 1f, w, k, ChannelMajor(small, n, temp), cols, 0f, colSpan, cols);
-                        for (int b = 0; b < n; b++)
-                            ConvLayout.Col2Im(f, col + b * p, cols, Big + (long)(b0 + b) * f.ImageFeatures, phases, !Accumulate, Bias, avx);
-                    }
+                    Gemm.Multiply(compute, true, false, k, cols, filters, 1f, w, k, ChannelMajor(small, n, temp), cols, 0f, colSpan, cols);
+                    for (int b = 0; b < n; b++)
+                        ConvLayout.Col2Im(f, col + b * p, cols, Big + (long)(b0 + b) * f.ImageFeatures, phases, !Accumulate, Bias, avx);
                 }
             }
         }

@@ -18,7 +18,7 @@ public class ConvolutionTests
     private static readonly (int C, int H, int W, int O, int Kh, int Kw, int S, int P, int Op, int Batch)[] Shapes =
     [
         (1, 28, 28, 8, 4, 4, 2, 1, 0, 7),   // the first layer of a 28x28 encoder (its mirror: 8x28x28 -> 1x56x56)
-        (8, 14, 14, 16, 4, 4, 2, 1, 1, 7),  // the second, and a 14 -> 29 transposed one
+        (8, 14, 14, 16, 4, 4, 2, 1, 1, 7),  // the second: 49 pixels, chunks of 4 and 3 images; and a 14 -> 29 transposed one
         (16, 7, 7, 8, 4, 4, 2, 1, 0, 1),    // 7 -> 3, and the decoder's 7 -> 14
         (3, 7, 7, 8, 3, 3, 1, 1, 0, 7),     // same-size 3x3
         (3, 5, 3, 8, 3, 3, 1, 0, 0, 7),     // 5x3 -> 3x1
@@ -28,8 +28,8 @@ public class ConvolutionTests
         (3, 6, 9, 8, 5, 5, 2, 2, 1, 1),     // padding 2 on both sides of a 5x5 kernel
         (1, 3, 5, 1, 3, 3, 2, 2, 1, 1),     // padding wider than the image: whole windows of zeros
         (3, 28, 28, 8, 5, 5, 1, 2, 0, 1),   // 28x28 same-size 5x5
-        (8, 28, 28, 8, 4, 4, 1, 1, 0, 7),   // 128 x 729 im2col per image: chunks of 2, 2, 2 and 1 images
-        (8, 28, 28, 4, 5, 5, 1, 2, 0, 3),   // 200 x 784 per image: one image per chunk
+        (8, 28, 28, 8, 4, 4, 1, 1, 0, 7),   // 27x27 outputs, one image per chunk, 7 groups for the weight gradient
+        (8, 28, 28, 4, 5, 5, 1, 2, 0, 3),   // 200 x 784 im2col per image
     ];
 
     private static IEnumerable<TestCaseData> Cases() =>
