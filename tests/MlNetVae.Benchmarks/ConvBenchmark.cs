@@ -62,16 +62,15 @@ public static class ConvBenchmark
             ConvGeometry.ConvTranspose2d(32, 14, 14, 1, 4, 4, stride: 2, padding: 1),  // -> 1x28x28
         ];
         private readonly ParameterStore _store = new();
-        private readonly IModule[] _modules;
+        private readonly (Parameter Weight, Parameter Bias)[] _parameters;
         private readonly Tape _tape;
         private readonly Tensor _x;
 
         public Autoencoder(int batch, int threads)
         {
             var rng = new Rng(1);
-            _modules = _layers.Select((g, i) => g.Transposed
-                ? (IModule)new ConvTranspose2d(_store, $"layer{i}", g, rng)
-                : new Conv2d(_store, $"layer{i}", g, rng)).ToArray();
+            _parameters = _layers.Select((g, i) => (_store.Add($"layer{i}.weight", g.WeightShape), _store.Add($"layer{i}.bias", g.OutChannels))).ToArray();
+            foreach (var p in _store.Parameters) rng.FillUniform(p.Value.Span, -0.1f, 0.1f);
             _x = new Tensor(batch, 784); // (batch, 1 * 28 * 28)
             rng.FillUniform(_x.Span);
             _tape = new Tape(new Compute(threads));
@@ -108,13 +107,17 @@ public static class ConvBenchmark
             _tape.Reset();
             _store.ZeroGrad();
             var input = _tape.Input(_x);
-            var h = _modules[1].Forward(_tape, _tape.Relu(_modules[0].Forward(_tape, input)));                // (batch, 64 * 7 * 7)
-            var logits = _modules[3].Forward(_tape, _tape.Relu(_modules[2].Forward(_tape, _tape.Relu(h)))); // (batch, 784)
+            var h = Layer(1, _tape.Relu(Layer(0, input)));                // (batch, 64 * 7 * 7)
+            var logits = Layer(3, _tape.Relu(Layer(2, _tape.Relu(h)))); // (batch, 784)
             var loss = _tape.Mean(_tape.BceWithLogits(logits, input));
             long t1 = Stopwatch.GetTimestamp();
             _tape.Backward(loss);
             return (t1 - t0, Stopwatch.GetTimestamp() - t1);
         }
+
+        private Node Layer(int i, Node x) => _layers[i].Transposed
+            ? _tape.ConvTranspose2d(x, _parameters[i].Weight, _parameters[i].Bias, _layers[i])
+            : _tape.Conv2d(x, _parameters[i].Weight, _parameters[i].Bias, _layers[i]);
     }
 
     private static double RunPeer(int threads, int batch, int seconds, string[] environment)

@@ -13,7 +13,7 @@ switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
     case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
-    // case ["conv", ..]: ConvBenchmark.Run(args); break; (TEMPORARY: being ported)
+    case ["conv", ..]: ConvBenchmark.Run(args); break;
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
     case ["transform", ..]: ScorerBenchmark.Transform(args); break;
     case ["defaults", ..]: DefaultsSweep.Run(args); break;

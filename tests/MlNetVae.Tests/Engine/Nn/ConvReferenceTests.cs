@@ -3,7 +3,6 @@ using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
-using MlNetVae.Engine.Randomness;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Nn;
@@ -28,25 +27,19 @@ public class ConvReferenceTests
         int Int(string key) => l.GetProperty(key).GetInt32();
         int[] kernel = l.GetProperty("kernel").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         var store = new ParameterStore();
-        IModule layer;
-        ConvGeometry g;
-        if (l.GetProperty("transposed").GetBoolean())
-        {
-            g = ConvGeometry.ConvTranspose2d(Int("in_channels"), Int("height"), Int("width"), Int("out_channels"), kernel[0], kernel[1], Int("stride"), Int("padding"), Int("output_padding"));
-            layer = new ConvTranspose2d(store, "layer", g, new Rng(1));
-        }
-        else
-        {
-            g = ConvGeometry.Conv2d(Int("in_channels"), Int("height"), Int("width"), Int("out_channels"), kernel[0], kernel[1], Int("stride"), Int("padding"));
-            layer = new Conv2d(store, "layer", g, new Rng(1));
-        }
+        bool transposed = l.GetProperty("transposed").GetBoolean();
+        var g = transposed
+            ? ConvGeometry.ConvTranspose2d(Int("in_channels"), Int("height"), Int("width"), Int("out_channels"), kernel[0], kernel[1], Int("stride"), Int("padding"), Int("output_padding"))
+            : ConvGeometry.Conv2d(Int("in_channels"), Int("height"), Int("width"), Int("out_channels"), kernel[0], kernel[1], Int("stride"), Int("padding"));
+        var weight = store.Add("layer.weight", g.WeightShape);
+        var bias = store.Add("layer.bias", g.OutChannels);
         Assert.That(new[] { g.OutChannels, g.OutHeight, g.OutWidth }, Is.EqualTo(l.GetProperty("out_shape").EnumerateArray().Select(e => e.GetInt32())));
         Floats(l, "weight").CopyTo(store["layer.weight"].Value.Span);
         Floats(l, "bias").CopyTo(store["layer.bias"].Value.Span);
         var x = new Parameter("x", Tensor.FromArray(Floats(l, "x"), Int("batch"), g.InFeatures));
 
         var tape = new Tape(new Compute(2));
-        var y = layer.Forward(tape, x);
+        var y = transposed ? tape.ConvTranspose2d(x, weight, bias, g) : tape.Conv2d(x, weight, bias, g);
         Close(y.Value.Span, Floats(l, "y"), "y");
         tape.Backward(y, Floats(l, "dy"));
         Close(x.Grad!.Span, Floats(l, "dx"), "dx");
@@ -59,22 +52,22 @@ public class ConvReferenceTests
     {
         var a = Reference.GetProperty("autoencoder");
         var store = new ParameterStore();
-        var rng = new Rng(1);
-        var encoder = new Sequential([
-            new Conv2d(store, "encoder.0", ConvGeometry.Conv2d(1, 28, 28, 4, 4, 4, stride: 2, padding: 1), rng), // (batch, 4 * 14 * 14)
-            new ActivationLayer(Activation.Relu),
-            new Conv2d(store, "encoder.2", ConvGeometry.Conv2d(4, 14, 14, 8, 4, 4, stride: 2, padding: 1), rng)]); // (batch, 8 * 7 * 7)
-        var decoder = new Sequential([
-            new ConvTranspose2d(store, "decoder.0", ConvGeometry.ConvTranspose2d(8, 7, 7, 4, 4, 4, stride: 2, padding: 1), rng), // (batch, 4 * 14 * 14)
-            new ActivationLayer(Activation.Relu),
-            new ConvTranspose2d(store, "decoder.2", ConvGeometry.ConvTranspose2d(4, 14, 14, 1, 4, 4, stride: 2, padding: 1), rng)]); // (batch, 784)
+        var layers = new (string Name, ConvGeometry Geometry)[]
+        {
+            ("encoder.0", ConvGeometry.Conv2d(1, 28, 28, 4, 4, 4, stride: 2, padding: 1)),           // (batch, 4 * 14 * 14)
+            ("encoder.2", ConvGeometry.Conv2d(4, 14, 14, 8, 4, 4, stride: 2, padding: 1)),           // (batch, 8 * 7 * 7)
+            ("decoder.0", ConvGeometry.ConvTranspose2d(8, 7, 7, 4, 4, 4, stride: 2, padding: 1)),   // (batch, 4 * 14 * 14)
+            ("decoder.2", ConvGeometry.ConvTranspose2d(4, 14, 14, 1, 4, 4, stride: 2, padding: 1)), // (batch, 784)
+        };
+        var layerParameters = layers.Select(l => (W: store.Add($"{l.Name}.weight", l.Geometry.WeightShape), B: store.Add($"{l.Name}.bias", l.Geometry.OutChannels), l.Geometry)).ToArray();
+        Node Layer(Tape t, Node input, int i) => layerParameters[i].Geometry.Transposed ? t.ConvTranspose2d(input, layerParameters[i].W, layerParameters[i].B, layerParameters[i].Geometry) : t.Conv2d(input, layerParameters[i].W, layerParameters[i].B, layerParameters[i].Geometry);
         foreach (var p in a.GetProperty("params").EnumerateObject())
             Floats(p.Value).CopyTo(store[p.Name].Value.Span);
         var x = new Parameter("x", Tensor.FromArray(Floats(a, "x"), a.GetProperty("batch").GetInt32(), 784));
 
         var tape = new Tape(new Compute(2));
-        var h = encoder.Forward(tape, x);
-        var y = decoder.Forward(tape, tape.Relu(h));
+        var h = Layer(tape, tape.Relu(Layer(tape, x, 0)), 1);
+        var y = Layer(tape, tape.Relu(Layer(tape, tape.Relu(h), 2)), 3);
         Close(h.Value.Span, Floats(a, "h"), "h");
         Close(y.Value.Span, Floats(a, "y"), "y");
         tape.Backward(y, Floats(a, "dy"));
@@ -86,25 +79,26 @@ public class ConvReferenceTests
     [Test]
     public void InitializationUsesPyTorchsBoundsWithEachLayoutsFanIn()
     {
-        var store = new ParameterStore();
-        var rng = new Rng(7);
-        // Conv2d's fan_in is in * kh * kw = 16 * 9; ConvTranspose2d's reads dimension 1 of [in, out, kh, kw]: out * kh * kw = 32 * 16.
-        var conv = new Conv2d(store, "conv", ConvGeometry.Conv2d(16, 10, 10, 64, 3, 3), rng);
-        var transposed = new ConvTranspose2d(store, "up", ConvGeometry.ConvTranspose2d(16, 7, 7, 32, 4, 4, 2, 1), rng);
-        Assert.That((conv.FanIn, transposed.FanIn), Is.EqualTo((144, 512)));
-        foreach (var (weight, bias, fanIn) in new[] { (conv.Weight, conv.Bias, 144), (transposed.Weight, transposed.Bias, 512) })
+        // A conv VAE on 3 x 16 x 16 images: its first convolution has fan_in in * kh * kw = 3 * 16 and its last transposed
+        // one reads dimension 1 of [in, out, kh, kw]: out * kh * kw = 3 * 16; the middle ones 32 * 16 (in) and 32 * 16 (out).
+        var options = new MlNetVae.Spec.VaeOptions { ImageShape = [3, 16, 16], ConvChannels = [32, 64], Likelihood = MlNetVae.Spec.LikelihoodKind.Bernoulli };
+        var rows = new float[2 * 768];
+        var statistics = MlNetVae.Spec.FeatureStatistics.Fit(rows, 768, options);
+        var spec = MlNetVae.Spec.VaeSpec.Resolve(options, statistics.Layout);
+        var state = spec.Initialize(statistics, seed: 7);
+        var convs = spec.Tensors.Where(t => t.Shape.Length == 4).ToArray();
+        Assert.That(convs.Select(t => t.FanIn), Is.EqualTo(new[] { 3 * 16, 32 * 16, 32 * 16, 3 * 16 }));
+        foreach (var t in convs)
         {
-            // kaiming_uniform_(a = sqrt(5)): gain sqrt(2 / (1 + a^2)), std gain / sqrt(fan_in), bound sqrt(3) std.
-            double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (1 + 5)) / Math.Sqrt(fanIn);
-            var w = weight.Value.Span.ToArray();
-            Assert.That(w.Max(), Is.LessThan(bound).And.GreaterThan(0.99 * bound), weight.Name);
-            Assert.That(w.Min(), Is.GreaterThanOrEqualTo(-bound).And.LessThan(-0.99 * bound), weight.Name);
+            // kaiming_uniform_(a = sqrt(5)): gain sqrt(2 / (1 + a^2)), std gain / sqrt(fan_in), bound sqrt(3) std = 1 / sqrt(fan_in).
+            double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (1 + 5)) / Math.Sqrt(t.FanIn);
+            var w = state[t.Name].Data;
+            Assert.That(w.Max(), Is.LessThan(bound * (1 + 1e-6)).And.GreaterThan(0.98 * bound), t.Name);
+            Assert.That(w.Min(), Is.GreaterThanOrEqualTo(-bound * (1 + 1e-6)).And.LessThan(-0.98 * bound), t.Name);
             // Uniform on ±bound: variance bound^2 / 3 (thousands of samples: within a few percent).
-            double variance = w.Select(v => (double)v * v).Average();
-            Assert.That(variance, Is.EqualTo(bound * bound / 3).Within(5).Percent, weight.Name);
-            double biasBound = 1 / Math.Sqrt(fanIn);
-            Assert.That(bias.Value.Span.ToArray(), Has.All.InRange(-biasBound, biasBound), bias.Name);
-            Assert.That(bias.Value.Span.ToArray().Max() - bias.Value.Span.ToArray().Min(), Is.GreaterThan(biasBound), bias.Name);
+            Assert.That(w.Select(v => (double)v * v).Average(), Is.EqualTo(bound * bound / 3).Within(6).Percent, t.Name);
+            var bias = state[t.Name.Replace(".weight", ".bias")].Data;
+            Assert.That(bias, Has.All.InRange(-bound * (1 + 1e-6), bound * (1 + 1e-6)), t.Name);
         }
     }
 
