@@ -21,10 +21,9 @@ internal static class EvaluateCommand
             int k = CommonOptions.Checked(parse, iwae, 0, 100_000), s = CommonOptions.Checked(parse, samples, 0, 10_000);
             var (model, data) = input.Load(parse);
             var inference = new VaeInference(model.Model, model.Options.Threads);
-            int latent = model.Model.LatentSize, block = 0;
+            int block = 0;
             double reconstruction = 0, kl = 0, iw = 0;
-            var sum = new double[latent];
-            var sumSq = new double[latent];
+            var activity = new LatentActivity(inference);
             long rows = 0;
             foreach (var chunk in ColumnChunks.Read(data.View, 4096, RowsDataView.FeaturesColumn))
             {
@@ -35,21 +34,13 @@ internal static class EvaluateCommand
                 reconstruction += r.Sum();
                 kl += q.Sum();
                 if (k > 0) iw += inference.IwaeNll(x, k, blockSeed).Sum();
-                var (mean, _) = inference.Encode(x);
-                for (int i = 0; i < chunk.Rows; i++)
-                    for (int j = 0; j < latent; j++)
-                    {
-                        double m = mean[i * latent + j];
-                        sum[j] += m;
-                        sumSq[j] += m * m;
-                    }
+                activity.Add(x);
                 rows += chunk.Rows;
             }
-            int active = Enumerable.Range(0, latent).Count(j => sumSq[j] / rows - sum[j] / rows * (sum[j] / rows) > LatentDiagnostics.ActiveVariance);
             var result = new Dictionary<string, object?>
             {
                 ["rows"] = rows, ["neg_elbo"] = (reconstruction + kl) / rows, ["reconstruction"] = reconstruction / rows,
-                ["kl"] = kl / rows, ["iwae_nll"] = k > 0 ? iw / rows : null, ["active_units"] = rows >= 2 ? active : null,
+                ["kl"] = kl / rows, ["iwae_nll"] = k > 0 ? iw / rows : null, ["active_units"] = rows >= 2 ? activity.Result().ActiveUnits : null,
             };
             if (parse.GetValue(json)) Outputs.Json(console, result);
             else foreach (var (name, value) in result) console.Out.WriteLine($"{name}: {value}");

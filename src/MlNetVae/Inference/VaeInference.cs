@@ -150,29 +150,29 @@ public sealed class VaeInference
     /// <summary>Active units, KL per latent dimension, and a collapse warning, measured on <paramref name="rows"/>.</summary>
     public LatentDiagnostics Diagnose(ReadOnlySpan<float> rows)
     {
-        var (mean, logVar) = Encode(rows);
-        int k = Spec.LatentSize, n = mean.Length / k;
-        if (n < 2) throw new ArgumentException("diagnostics need at least 2 rows");
-        var variance = new double[k];
-        var klPerDim = new double[k];
-        for (int j = 0; j < k; j++)
-        {
-            double mu = 0, kl = 0;
-            for (int r = 0; r < n; r++) mu += mean[r * k + j] / (double)n;
-            double v = 0;
-            for (int r = 0; r < n; r++)
+        var activity = new LatentActivity(this);
+        activity.Add(rows);
+        return activity.Result();
+    }
+
+    /// <summary>Per raw row, the posterior mean [rows, K] and the KL of each latent dimension [rows, K] (Graph.Kl, the one definition).</summary>
+    internal (float[] Mean, float[] Kl) MeanAndKl(ReadOnlySpan<float> rows)
+    {
+        int n = RowCheck.Rows(rows, Spec.Features), k = Spec.LatentSize;
+        var mean = new float[n * k];
+        var kl = new float[n * k];
+        _runner.Value!.ForEachChunk(rows, n, Spec.Features,
+            (o, raw, _) =>
             {
-                double m = mean[r * k + j], lv = logVar[r * k + j];
-                v += (m - mu) * (m - mu) / n;
-                kl += 0.5 * (Math.Exp(lv) + m * m - 1 - lv) / n;
-            }
-            (variance[j], klPerDim[j]) = (v, kl);
-        }
-        int active = variance.Count(v => v > LatentDiagnostics.ActiveVariance);
-        string? warning = active == 0
-            ? $"posterior collapse: none of the {k} latent dimensions is active (total KL {klPerDim.Sum():F3} nats); try KL warm-up, free bits or a smaller beta"
-            : null;
-        return new LatentDiagnostics(active, variance, klPerDim, warning);
+                var (m, lv) = Network.Encode(o, Spec, Network.Standardize(o, raw));
+                return [m, Kl.Elements(o, m, lv)];
+            },
+            (start, count, outputs) =>
+            {
+                outputs[0].Value.Span.CopyTo(mean.AsSpan(start * k, count * k));
+                outputs[1].Value.Span.CopyTo(kl.AsSpan(start * k, count * k));
+            });
+        return (mean, kl);
     }
 
     private static double LogSumExp(ReadOnlySpan<double> values)
@@ -183,6 +183,46 @@ public sealed class VaeInference
         double sum = 0;
         foreach (double v in values) sum += Math.Exp(v - max);
         return max + Math.Log(sum);
+    }
+}
+
+/// <summary>
+/// Latent diagnostics accumulated over rows given block by block (so a file of any size streams through): per latent
+/// dimension the variance of the posterior mean over the rows (a dimension is active above
+/// <see cref="LatentDiagnostics.ActiveVariance"/>) and the mean KL to the prior.
+/// </summary>
+public sealed class LatentActivity(VaeInference inference)
+{
+    private readonly double[] _sum = new double[inference.Model.LatentSize], _sumSq = new double[inference.Model.LatentSize], _kl = new double[inference.Model.LatentSize];
+    private long _rows;
+
+    /// <summary>Takes raw rows (flat [rows, D]) into account.</summary>
+    public void Add(ReadOnlySpan<float> rows)
+    {
+        var (mean, kl) = inference.MeanAndKl(rows);
+        int k = _sum.Length;
+        for (int i = 0; i < mean.Length; i++)
+        {
+            int j = i % k;
+            _sum[j] += mean[i];
+            _sumSq[j] += mean[i] * (double)mean[i];
+            _kl[j] += kl[i];
+        }
+        _rows += mean.Length / k;
+    }
+
+    /// <summary>The diagnostics of every row added so far (at least 2).</summary>
+    public LatentDiagnostics Result()
+    {
+        if (_rows < 2) throw new ArgumentException("diagnostics need at least 2 rows");
+        int k = _sum.Length;
+        var variance = Enumerable.Range(0, k).Select(j => Math.Max(0, _sumSq[j] / _rows - _sum[j] / _rows * (_sum[j] / _rows))).ToArray();
+        var klPerDim = _kl.Select(v => v / _rows).ToArray();
+        int active = variance.Count(v => v > LatentDiagnostics.ActiveVariance);
+        string? warning = active == 0
+            ? $"posterior collapse: none of the {k} latent dimensions is active (total KL {klPerDim.Sum():F3} nats); try KL warm-up, free bits or a smaller beta"
+            : null;
+        return new LatentDiagnostics(active, variance, klPerDim, warning);
     }
 }
 

@@ -137,5 +137,6 @@ public static class OptionCatalog
         _ => [],
     };
 
-    private static string Text(double v) => v.ToString("G9", CultureInfo.InvariantCulture);
+    private static string Text(double v) =>
+        v == Math.Floor(v) && Math.Abs(v) < 1e15 ? v.ToString("F0", CultureInfo.InvariantCulture) : v.ToString("G9", CultureInfo.InvariantCulture);
 }
