@@ -161,6 +161,18 @@ public class VaeTrainerTests
     }
 
     [Test]
+    public void NonFiniteTrainingValuesAreNamedByRowAndFeature()
+    {
+        foreach (var (bad, likelihood) in new[] { (float.NaN, LikelihoodKind.Auto), (float.PositiveInfinity, LikelihoodKind.Gaussian), (float.NegativeInfinity, LikelihoodKind.Gaussian), (float.NaN, LikelihoodKind.Bernoulli) })
+        {
+            var rows = TestData.UnitRows(64, 4, 8);
+            rows[5 * 4 + 2] = bad;
+            Assert.That(() => VaeTrainer.Train(rows, 4, Small with { Epochs = 1, Likelihood = likelihood }),
+                Throws.ArgumentException.With.Message.Contain("row 5, feature 2"), $"{bad} with the {likelihood} likelihood");
+        }
+    }
+
+    [Test]
     public void CancellationStopsTraining()
     {
         using var cts = new CancellationTokenSource();
