@@ -67,6 +67,7 @@ public static class OnnxExport
         if (options.Threshold is float threshold) o.GreaterOutput(r[ScorerOutputs.Score], threshold, prefix + OnnxNames.PredictedLabel);
         // Every tensor goes in, used by this graph or not, so that the file is a whole model.
         foreach (var t in model.Spec.Tensors) o.Buffer(t.Name);
+        foreach (var name in model.SharedStatistics?.Names ?? []) o.Buffer(name);
         return Finish(g, model.Spec, "scorer", options.Score, options.Metadata);
     }
 

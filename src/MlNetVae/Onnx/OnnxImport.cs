@@ -42,8 +42,8 @@ public static class OnnxImport
         if (version < Metadata.Format)
             throw new InvalidDataException($"written in model format {version} (MlNetVae before the ML.NET model file); re-train the model with this version");
         if (Get(metadata, Metadata.GraphKey) != "scorer") throw new InvalidDataException($"metadata '{Metadata.GraphKey}' must be 'scorer': only scorer.onnx holds the whole model");
-        var score = Metadata.ParseScore(Get(metadata, Metadata.ScoreKey))
-            ?? throw new InvalidDataException($"metadata '{Metadata.ScoreKey}' names the unknown score '{Metadata.Clip(metadata[Metadata.ScoreKey])}'");
+        var score = Metadata.ParseScore(Get(metadata, Metadata.ScoreKey)) is { } named && named is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll) ? named
+            : throw new InvalidDataException($"metadata '{Metadata.ScoreKey}' names '{Metadata.Clip(metadata[Metadata.ScoreKey])}', not a deterministic score a graph computes");
 
         long maxFloats = file.Length / sizeof(float);
         var layout = Metadata.ParseLayout(Get(metadata, Metadata.LayoutKey), maxFloats);

@@ -85,7 +85,7 @@ internal static class TrainingLoop
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, meanLoss, reconSum / seen, klSum / seen,
                 validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed));
 
-            if (validationNegElbo is not double v) { bestEpoch = epoch; continue; }
+            if (validationNegElbo is not double v || o.Patience == 0) { bestEpoch = epoch; continue; }
             if (v < bestValidation)
             {
                 (bestValidation, bestEpoch, sinceBest) = (v, epoch, 0);

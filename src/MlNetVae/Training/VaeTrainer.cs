@@ -31,6 +31,7 @@ public static class VaeTrainer
         ArgumentNullException.ThrowIfNull(initial);
         if (rows.Length == 0 || rows.Length % spec.Features != 0)
             throw new ArgumentException($"{rows.Length} values are not whole rows of {spec.Features} features");
+        Inference.RowCheck.Rows(rows, spec.Features); // a NaN would surface as "diverged, lower the learning rate"
         var factory = TrainingBackends.Resolve(spec.Options);
         using var backend = factory.Create(spec, initial, spec.Options);
         var result = TrainingLoop.Run(backend, spec, rows, rows.Length / spec.Features, progress, cancellationToken);

@@ -19,6 +19,29 @@ public class UnaryTests
     public void SquareGradient() => GradCheck.Check((t, p) => t.Square(p[0]), [GradCheck.Random(24, -2, 2, 3, 4)]);
 
     [Test]
+    public void XLogXGradientForPositiveAndNegativeValues()
+    {
+        // Positive values at least 0.05 from 0 (log stays smooth over the step); negatives lie in the flat branch, 0.
+        var x = Expect.Tensor([0.05f, 0.1f, 0.3f, 0.5f, 0.9f, 1f, 1.5f, 3f, -0.05f, -0.5f, -2f, -30f], 3, 4);
+        GradCheck.Check((t, p) => t.XLogX(p[0]), [x], eps: 1e-3);
+    }
+
+    [Test]
+    public void XLogXIsZeroWithZeroGradientAtAndBelowZeroAndExactNearIt()
+    {
+        var x = Expect.Tensor([0f, -0f, -1e-30f, -1f, float.NegativeInfinity, 1e-30f, 1e-20f, 1e-7f, 0.5f, 1f, 2f, 1e30f], 12);
+        var p = new Parameter("x", x);
+        var tape = new Tape(new Compute(1));
+        var y = tape.XLogX(p);
+        Expect.Values(y.Value, [12], Expect.Map(x, v => v > 0 ? v * Math.Log(v) : 0), rel: 1e-6, abs: 1e-35);
+        tape.Backward(tape.Sum(y));
+        var g = p.Grad!.Span.ToArray();
+        Assert.That(g[..5], Has.All.EqualTo(0f), "0 log 0 = 0 is a constant branch: no gradient, never NaN or -inf");
+        for (int i = 5; i < 12; i++)
+            Assert.That(g[i], Is.EqualTo(Math.Log(x.Span[i]) + 1).Within(1e-5 * Math.Abs(Math.Log(x.Span[i]) + 1) + 1e-6), $"d/dx at {x.Span[i]}");
+    }
+
+    [Test]
     public void ClampGradientPassesInsideTheBoundsOnly()
     {
         // Every value at least 0.1 from the bounds -0.5 and 0.5, so finite differences never cross one.
