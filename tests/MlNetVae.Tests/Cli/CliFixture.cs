@@ -14,6 +14,18 @@ public static class CliFixture
 
     public static readonly string[] TinyTraining = ["--hidden", "8", "--latent", "2", "--epochs", "2", "--batch", "32", "--lr", "0.003"];
 
+    private static readonly Lazy<string> DemoFolder = new(() =>
+    {
+        string folder = Path.Combine(Get().Files.Root, "demo");
+        var (code, stdout, stderr) = CliRunner.Run("demo", "--out", folder, "--epochs", "10", "--json");
+        if (code != 0) Assert.Fail($"the demo failed ({code}): {stderr}");
+        File.WriteAllText(Path.Combine(Get().Files.Root, "demo.json"), stdout);
+        return folder;
+    });
+
+    /// <summary>The folder of one run of <c>demo --epochs 10</c> (its --json output beside it, in demo.json).</summary>
+    public static string Demo() => DemoFolder.Value;
+
     private static Fixture Create()
     {
         var files = new Files();
