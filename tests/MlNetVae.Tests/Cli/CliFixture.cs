@@ -10,6 +10,11 @@ public static class CliFixture
 
     public static Fixture Get() => Shared.Value;
 
+    public static void DisposeIfCreated()
+    {
+        if (Shared.IsValueCreated) Shared.Value.Files.Dispose();
+    }
+
     public sealed record Fixture(Files Files, string TrainCsv, string TestCsv, string CsvModel, string Images, string Labels, string ImageModel);
 
     public static readonly string[] TinyTraining = ["--hidden", "8", "--latent", "2", "--epochs", "2", "--batch", "32", "--lr", "0.003"];

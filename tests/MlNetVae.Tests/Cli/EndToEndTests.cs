@@ -228,4 +228,22 @@ public class EndToEndTests
         Assert.That(stderr, Does.StartWith($"mlnetvae: warning: {f.TrainCsv}: column 'label' looks like a label (by its name) but is used as a feature; if it is a label, pass --label-column label"));
         Assert.That(ModelFile.Load(files["m.zip"]).Model.Features, Is.EqualTo(7), "a, colour (3 slots), b, c and label");
     }
+
+    [Test]
+    public void TheInstalledBinaryExitsWithTheDocumentedCodes()
+    {
+        var f = CliFixture.Get();
+        using var files = new Files();
+        Assert.That(Run("score", "--model", f.CsvModel, "--data", f.TestCsv, "--out", f.CsvModel + ".scores.csv"), Is.EqualTo(0));
+        var (code, stdout, stderr) = MlNetVae.Tests.ML.ChildProcess.Cli(60, "score", "--model", f.CsvModel, "--data", f.TestCsv, "--out", files["s.csv"], "--json");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(JsonDocument.Parse(stdout).RootElement.GetProperty("rows").GetInt32(), Is.EqualTo(30));
+        Assert.That(File.ReadAllText(files["s.csv"]), Is.EqualTo(File.ReadAllText(f.CsvModel + ".scores.csv")), "the same file as in-process");
+
+        (code, stdout, stderr) = MlNetVae.Tests.ML.ChildProcess.Cli(60, "score", "--model", f.CsvModel, "--data", f.Images, "--out", files["t.csv"]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Is.EqualTo($"mlnetvae: error: --data {f.Images}: the model was trained on CSV data, not images\n"));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(File.Exists(files["t.csv"]), Is.False);
+    }
 }
