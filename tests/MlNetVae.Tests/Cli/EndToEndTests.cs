@@ -63,6 +63,13 @@ public class EndToEndTests
         Assert.That(s.Column("score"), Is.EqualTo(scores.Select(Outputs.Number)), "the Score column, full precision");
         Assert.That(s.Column("is_anomaly"), Is.EqualTo(flags.Select(b => b ? "1" : "0")), "the PredictedLabel column");
         Assert.That(flags, Does.Contain(true).And.Contain(false), "a threshold inside the scores");
+
+        // At the posterior mean (no --samples), neg_elbo is the transformer's NegElbo: one formula.
+        Assert.That(Run(["score", .. input, "--out", files["mean.csv"]]), Is.EqualTo(0));
+        var t = ModelFile.Load(input[1]);
+        var negElbo = t.Transform(Dataset.Open(input[3], kind == "csv" ? null : f.Labels, null, null, MlNetVae.Cli.ModelMetadata.Of(t).Csv).View).GetColumn<float>("NegElbo").ToArray();
+        var cli = CsvFile.Read(files["mean.csv"]).Column("neg_elbo").Select(float.Parse).ToArray();
+        for (int i = 0; i < cli.Length; i++) Assert.That(cli[i], Is.EqualTo(negElbo[i]).Within(1e-5 * Math.Max(1, Math.Abs(negElbo[i]))), $"row {i}");
     }
 
     [TestCase("csv")]
