@@ -19,14 +19,23 @@ internal static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "print one JSON object on stdout at the end" };
 
-    public static Option<int> Seed() => new("--seed") { Description = "seed of the random draws", DefaultValueFactory = _ => 1 };
+    public static Option<int> Seed() => new("--seed") { Description = "seed of the random draws", DefaultValueFactory = _ => 1, CustomParser = WholeNumber };
 
     /// <summary>
     /// A whole-number option with a default. Its range is checked by <see cref="Checked"/> when the command runs: a
     /// validator here would run on text the parser could not read as a number, and crash instead of reporting it.
     /// </summary>
     public static Option<int> Count(string name, int fallback, string description) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+        new(name) { Description = description, DefaultValueFactory = _ => fallback, CustomParser = WholeNumber };
+
+    /// <summary>An int option's text, or an error naming the option and the text (the parser's own names the .NET type).</summary>
+    private static int WholeNumber(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value)) return value;
+        result.AddError($"{(result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name}: expected a whole number, found '{text}'");
+        return 0;
+    }
 
     /// <summary>The option's value, which must lie in [<paramref name="min"/>, <paramref name="max"/>]; otherwise a usage error naming the flag.</summary>
     public static int Checked(ParseResult parse, Option<int> option, int min, int max, string? why = null)

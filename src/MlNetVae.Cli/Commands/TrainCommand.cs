@@ -34,12 +34,13 @@ internal static class TrainCommand
             var options = defaults;
             foreach (var (info, flag) in flags)
                 if (parse.GetValue(flag) is string text) options = With(options, info, text, flag.Name);
+            // Settings are checked before the data is read: a bad flag fails at once, even on a large file.
+            options = Validated(options, flags);
             var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
             foreach (var warning in dataset.Warnings) console.Error.WriteLine($"mlnetvae: warning: {warning}");
             if (dataset.Csv is { } csv) options = options with { CategoricalGroups = csv.CategoricalGroups.ToArray() };
             // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
             if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
-            options = Validated(options, flags);
 
             var estimator = new VaeEstimator(options);
             var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))

@@ -31,6 +31,7 @@ internal sealed record Dataset(IDataView View, string Source, long? Rows, IReadO
     /// </summary>
     public static Dataset Open(string path, string? labels, int? keepClass, string? labelColumn, CsvSchema? schema = null)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path}: is a folder, expected a data file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         return IsIdx(path) ? OpenIdx(path, labels, keepClass, labelColumn) : OpenCsv(path, labels, keepClass, labelColumn, schema);
     }

@@ -55,7 +55,8 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
     public static InferenceSession CreateSession(byte[] scorer, int threads, int? gpuDevice)
     {
         var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
-        if (gpuDevice is int device)
+        // A device that failed once is not tried again: each try makes ONNX Runtime log its own error line.
+        if (gpuDevice is int device && !UnavailableDevices.ContainsKey(device))
         {
             try
             {
@@ -63,11 +64,14 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
+                UnavailableDevices[device] = true;
                 Notices.Once($"cuda-{device}", $"MlNetVae: CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs on the CPU.");
             }
         }
         return new InferenceSession(scorer, options);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> UnavailableDevices = new();
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 }

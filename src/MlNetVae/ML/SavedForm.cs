@@ -50,7 +50,8 @@ internal static class SavedForm
         }
         foreach (var c in t.OutputColumns)
             chain = chain.Append(ml.Transforms.CopyColumns(c.Name, Source(c.Column)));
-        var dropped = new[] { Features, ScoreToScalar.Output, NegElboToScalar.Output, PredictedLabelToScalar.Output }.Concat(onnxOutputs).ToArray();
+        var scalars = t.OutputColumns.Where(c => c.Column is VaeColumns.Score or VaeColumns.NegElbo or VaeColumns.PredictedLabel).Select(c => Source(c.Column));
+        var dropped = new[] { Features }.Concat(scalars).Concat(onnxOutputs).ToArray();
         chain = chain.Append(ml.Transforms.DropColumns(dropped));
 
         var schema = new DataViewSchema.Builder();

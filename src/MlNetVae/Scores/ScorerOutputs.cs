@@ -27,6 +27,9 @@ public enum ScorerOutputs
 /// </summary>
 internal static class ScorerGraph
 {
+    /// <summary>Decoder passes recorded on this thread: a test counter (reading only the latent mean must never decode).</summary>
+    [ThreadStatic] internal static long DecoderPasses;
+
     /// <summary>Records the wanted outputs of raw rows [rows, D]; the dictionary holds exactly the wanted flags.</summary>
     public static Dictionary<ScorerOutputs, T> Record<T>(IOps<T> o, VaeSpec spec, T raw, ScorerOutputs wanted, AnomalyScore score) where T : class
     {
@@ -36,6 +39,7 @@ internal static class ScorerGraph
         if (wanted.HasFlag(ScorerOutputs.LatentMean)) result[ScorerOutputs.LatentMean] = mean;
         if (wanted.HasFlag(ScorerOutputs.LatentLogVar)) result[ScorerOutputs.LatentLogVar] = logVar;
         if ((wanted & (ScorerOutputs.Score | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo)) == 0) return result;
+        DecoderPasses++;
         var pass = new PosteriorMeanPass<T>(x, mean, logVar, Network.Decode(o, spec, mean));
         if (wanted.HasFlag(ScorerOutputs.Score)) result[ScorerOutputs.Score] = ScoreFormulas.Deterministic(o, spec, pass, score);
         if (wanted.HasFlag(ScorerOutputs.Reconstruction)) result[ScorerOutputs.Reconstruction] = Network.RawMean(o, spec, pass.Output);

@@ -137,6 +137,6 @@ public static class OptionCatalog
         _ => [],
     };
 
-    private static string Text(double v) =>
-        v == Math.Floor(v) && Math.Abs(v) < 1e15 ? v.ToString("F0", CultureInfo.InvariantCulture) : v.ToString("G9", CultureInfo.InvariantCulture);
+    // Whole numbers in full (G9 showed int.MaxValue as 2.14748365E+09); others at float precision.
+    private static string Text(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G9", CultureInfo.InvariantCulture);
 }

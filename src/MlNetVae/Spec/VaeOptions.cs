@@ -193,7 +193,6 @@ public sealed record VaeOptions
             Fail(nameof(Threads), $"this machine has {Environment.ProcessorCount} cores; more threads than cores only slow training down (0 = all cores)");
         if (!Enum.IsDefined(Architecture)) Fail(nameof(Architecture), $"unknown architecture {Architecture}");
         if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, got {ImageShape.Length} numbers");
-        if (Architecture == Architecture.Conv && ImageShape is null) Fail(nameof(Architecture), "convolutions need ImageShape (--image-shape)");
         if (!Enum.IsDefined(Activation)) Fail(nameof(Activation), $"unknown activation {Activation}");
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");
         if (!Enum.IsDefined(Backend)) Fail(nameof(Backend), $"unknown backend {Backend}");

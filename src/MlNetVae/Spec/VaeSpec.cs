@@ -154,6 +154,8 @@ public sealed record VaeSpec
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(layout);
         options.Validate();
+        if (options.Architecture == Architecture.Conv && options.ImageShape is null)
+            throw new ArgumentException("VaeOptions.Architecture: convolutions need the image shape (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Architecture));
         var (hidden, latent, batch) = Defaults(layout.Features, WantsConvolutions(options));
         if (options.ImageShape is { } image && image.Aggregate(1L, (a, b) => a * b) != layout.Features)
             throw new ArgumentException($"VaeOptions.ImageShape: images of {string.Join("x", image)} hold {image.Aggregate(1L, (a, b) => a * b)} values, but the rows have {layout.Features} features", nameof(VaeOptions.ImageShape));

@@ -17,7 +17,15 @@ public class CsvInputTests
         gzip.Write(bytes);
     }
 
-    private static InvalidDataException Refused(string path) => Assert.Throws<InvalidDataException>(() => VaeData.FromCsv(path))!;
+    /// <summary>Opens a CSV file as a command does (the schema learned in one pass) and reads every row.</summary>
+    private static Dataset Read(string path, string? labelColumn = null)
+    {
+        var data = Dataset.Open(path, null, null, labelColumn);
+        data.ReadFeatures();
+        return data;
+    }
+
+    private static InvalidDataException Refused(string path) => Assert.Throws<InvalidDataException>(() => Read(path))!;
 
     [Test]
     public void GzipIsRecognizedByItsMagicBytesWhateverTheName()
@@ -26,9 +34,10 @@ public class CsvInputTests
         var text = Encoding.UTF8.GetBytes("x,colour\n1.5,red\n2,blue\n");
         Gzip(files["d.csv.gz"], text);
         Gzip(files["named-plain.csv"], text);
-        var plain = VaeData.FromCsv(files.Write("d.csv", "x,colour\n1.5,red\n2,blue\n"));
+        var plain = Read(files.Write("d.csv", "x,colour\n1.5,red\n2,blue\n")).ReadFeatures();
+        Assert.That(plain, Is.EqualTo(new[] { 1.5f, 0, 1, 2, 1, 0 }), "x, colour=blue, colour=red");
         foreach (var name in new[] { "d.csv.gz", "named-plain.csv" })
-            Assert.That(VaeData.FromCsv(files[name]).Rows, Is.EqualTo(plain.Rows), name);
+            Assert.That(Read(files[name]).ReadFeatures(), Is.EqualTo(plain), name);
     }
 
     [Test]
@@ -74,17 +83,17 @@ public class CsvInputTests
         using var files = new Files();
         var lines = File.ReadAllLines(Sklearn("iris.csv"));
         string path = files.Write("iris.csv", string.Join('\n', ["sepal_length,sepal_width,petal_length,petal_width,species", .. lines[1..]]) + "\n");
-        var data = VaeData.FromCsv(path);
-        Assert.That(data.Count, Is.EqualTo(150));
+        var data = Read(path);
+        Assert.That(data.Rows, Is.EqualTo(150));
         Assert.That(data.FeatureNames, Has.Count.EqualTo(5));
-        Assert.That(data.Schema!.Warnings, Is.EqualTo(new[]
+        Assert.That(data.Warnings, Is.EqualTo(new[]
         {
             $"{path}: column 'species' looks like a label (integers with 3 distinct values among continuous columns) but is used as a feature; if it is a label, pass --label-column species",
         }));
-        var labelled = VaeData.FromCsv(path, labelColumn: "species");
+        var labelled = Read(path, labelColumn: "species");
         Assert.That(labelled.FeatureNames, Has.Count.EqualTo(4));
-        Assert.That(labelled.Labels!.GroupBy(l => l).Select(g => (g.Key, g.Count())), Is.EqualTo(new[] { (0, 50), (1, 50), (2, 50) }));
-        Assert.That(labelled.Schema!.Warnings, Is.Empty, "a named label column needs no hint");
+        Assert.That(labelled.ReadLabels()!.GroupBy(l => l).Select(g => (g.Key, g.Count())), Is.EqualTo(new[] { (0f, 50), (1f, 50), (2f, 50) }));
+        Assert.That(labelled.Warnings, Is.Empty, "a named label column needs no hint");
     }
 
     [Test]
@@ -94,10 +103,10 @@ public class CsvInputTests
         var lines = File.ReadAllLines(Sklearn("breast_cancer.csv"));
         string header = string.Join(',', Enumerable.Range(0, 30).Select(i => $"f{i}")) + ",target";
         string path = files.Write("bc.csv", string.Join('\n', [header, .. lines[1..]]) + "\n");
-        var data = VaeData.FromCsv(path);
-        Assert.That(data.Count, Is.EqualTo(569));
-        Assert.That(data.Schema!.Warnings, Has.Count.EqualTo(1));
-        Assert.That(data.Schema.Warnings[0], Does.Contain("column 'target' looks like a label (by its name)").And.EndWith("pass --label-column target"));
+        var data = Read(path);
+        Assert.That(data.Rows, Is.EqualTo(569));
+        Assert.That(data.Warnings, Has.Count.EqualTo(1));
+        Assert.That(data.Warnings[0], Does.Contain("column 'target' looks like a label (by its name)").And.EndWith("pass --label-column target"));
     }
 
     [Test]
@@ -129,7 +138,7 @@ public class CsvInputTests
     public void AMostlyTextColumnStaysCategoricalEvenWithANumberLikeCategory()
     {
         using var files = new Files();
-        var data = VaeData.FromCsv(files.Write("c.csv", "x,size\n1,small\n2,large\n3,\"1,5\"\n4,1.2.3\n"));
+        var data = Read(files.Write("c.csv", "x,size\n1,small\n2,large\n3,\"1,5\"\n4,1.2.3\n"));
         Assert.That(data.FeatureNames, Is.EqualTo(new[] { "x", "size=1,5", "size=1.2.3", "size=large", "size=small" }));
     }
 
@@ -167,7 +176,7 @@ public class CsvInputTests
         for (int i = 0; i < 40000; i++) text.Append($"{i % 17}.5,{start.AddSeconds(i):yyyy-MM-ddTHH:mm:ss}\n");
         string path = files.Write("ts.csv", text.ToString());
         Assert.That(Refused(path).Message, Is.EqualTo(
-            $"{path}: column 'time' has 40000 distinct values, too many to one-hot encode (limit 1000 for 40000 rows); drop the column, or make it numeric (e.g. a timestamp as seconds)"));
+            $"{path}: column 'time' has more than 1000 distinct values, too many to one-hot encode (limit 1000 for 40000 rows); drop the column, or make it numeric (e.g. a timestamp as seconds)"));
     }
 
     [Test]
@@ -175,7 +184,7 @@ public class CsvInputTests
     {
         using var files = new Files();
         string Csv(int distinct) => "x,id\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"{i},id{i % distinct}\n"));
-        Assert.That(VaeData.FromCsv(files.Write("ok.csv", Csv(50))).FeatureNames, Has.Count.EqualTo(51));
+        Assert.That(Read(files.Write("ok.csv", Csv(50))).FeatureNames, Has.Count.EqualTo(51));
         Assert.That(Refused(files.Write("over.csv", Csv(51))).Message, Does.Contain("column 'id' has 51 distinct values, too many to one-hot encode (limit 50 for 100 rows)"));
     }
 
@@ -184,10 +193,10 @@ public class CsvInputTests
     {
         using var files = new Files();
         string Csv(string header, Func<int, string> row) => header + "\n" + string.Concat(Enumerable.Range(0, 30).Select(i => row(i) + "\n"));
-        var byName = VaeData.FromCsv(files.Write("n.csv", Csv("a,b,IS_ANOMALY", i => $"{i}.5,{i % 4}.25,{i % 2}"))).Schema!;
+        var byName = Read(files.Write("n.csv", Csv("a,b,IS_ANOMALY", i => $"{i}.5,{i % 4}.25,{i % 2}")));
         Assert.That(byName.Warnings, Is.EqualTo(new[] { $"{files["n.csv"]}: column 'IS_ANOMALY' looks like a label (by its name) but is used as a feature; if it is a label, pass --label-column IS_ANOMALY" }));
-        var text = VaeData.FromCsv(files.Write("t.csv", Csv("a,target", i => $"{i}.5,{(i % 2 == 0 ? "yes" : "no")}"))).Schema!;
-        Assert.That(text.Warnings.Single(), Does.EndWith("pass --label-column target (after mapping its values to integers 0, 1, ...)"));
+        var text = Read(files.Write("t.csv", Csv("a,target", i => $"{i}.5,{(i % 2 == 0 ? "yes" : "no")}")));
+        Assert.That(text.Warnings.Single(), Is.EqualTo($"{files["t.csv"]}: column 'target' looks like a label (by its name) but is used as a feature; if it is a label, pass --label-column target"), "names work as labels too");
 
         var quiet = new Dictionary<string, string>
         {
@@ -197,7 +206,7 @@ public class CsvInputTests
             ["eleven values"] = Csv("a,k", i => $"{i}.5,{i % 11}"),
         };
         foreach (var (why, csv) in quiet)
-            Assert.That(VaeData.FromCsv(files.Write("q.csv", csv)).Schema!.Warnings, Is.Empty, why);
+            Assert.That(Read(files.Write("q.csv", csv)).Warnings, Is.Empty, why);
         Assert.That(new CsvSchema([new CsvColumn("label", CsvColumnKind.Numeric, [])]).Warnings, Is.Empty, "a loaded schema has no warnings");
     }
 
@@ -232,6 +241,6 @@ public class CsvInputTests
         Assert.That(Refused(files.Write("quote.csv", $"x,y\n1,\"{huge}")).Message, Does.Contain(": line 2: a record longer than 16 MiB"));
         Assert.That(Refused(files.Write("header.csv", huge)).Message, Does.Contain(": line 1: a record longer than 16 MiB"));
         string justUnder = new string('0', (16 << 20) - 8) + "1"; // a long way to write 1
-        Assert.That(VaeData.FromCsv(files.Write("ok.csv", $"x,y\n1,2\n3,{justUnder}\n")).Count, Is.EqualTo(2));
+        Assert.That(Read(files.Write("ok.csv", $"x,y\n1,2\n3,{justUnder}\n")).Rows, Is.EqualTo(2));
     }
 }

@@ -6,9 +6,18 @@ namespace MlNetVae.Tests.Cli.Data;
 /// <summary>Small data files written for a test into its own temporary folder, deleted with it (public: test case sources pass it).</summary>
 public sealed class Files : IDisposable
 {
-    public Files() => Directory.CreateDirectory(Root);
+    public Files() : this(Path.GetTempPath()) { }
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "mlnetvae-tests", Guid.NewGuid().ToString("N"));
+    private Files(string parent)
+    {
+        Root = Path.Combine(parent, "mlnetvae-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>A folder in memory (/dev/shm) when there is one: for tests that rewrite a file thousands of times (a disk write here takes milliseconds).</summary>
+    public static Files InMemory() => new(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath());
+
+    public string Root { get; }
 
     public string this[string name] => Path.Combine(Root, name);
 

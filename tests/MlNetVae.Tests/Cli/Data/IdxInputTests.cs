@@ -24,7 +24,7 @@ public class IdxInputTests
         return path;
     }
 
-    private static string Images(string path) => Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path, out _, out _))!.Message;
+    private static string Images(string path) => Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path))!.Message;
 
     [Test]
     public void ASmallGzipDeclaringOneHugeImageIsRefusedBeforeAllocating()
@@ -65,8 +65,8 @@ public class IdxInputTests
         File.WriteAllBytes(files["long-idx3-ubyte"], Idx([5, 4, 4], 90));
         Assert.That(Images(files["long-idx3-ubyte"]), Is.EqualTo($"{files["long-idx3-ubyte"]}: 10 bytes follow the 80 bytes of data the header declares (5x4x4); not a well-formed IDX file"));
         File.WriteAllBytes(files["ok-idx3-ubyte"], Idx([5, 4, 4], 80));
-        Assert.That(IdxFile.ReadImages(files["ok-idx3-ubyte"], out int h, out int w), Has.Length.EqualTo(5));
-        Assert.That((h, w), Is.EqualTo((4, 4)));
+        var images = IdxFile.ReadImages(files["ok-idx3-ubyte"]);
+        Assert.That((images.Count, images.Height, images.Width, images.Pixels.Length), Is.EqualTo((5, 4, 4, 80)));
     }
 
     [Test]

@@ -151,6 +151,7 @@ public class AtomicFileTests
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MlNetVae.TestWriter.dll"));
+        start.ArgumentList.Add("atomic-write");
         start.ArgumentList.Add(path);
         var process = Process.Start(start)!;
         var line = process.StandardOutput.ReadLineAsync();
