@@ -60,7 +60,7 @@ internal sealed class OnnxOps(GraphBuilder graph, StateDict state, StateDict? st
             GraphBuilder.Ints("kernel_shape", g.KernelHeight, g.KernelWidth), GraphBuilder.Ints("strides", g.Stride, g.Stride),
             GraphBuilder.Ints("pads", g.Padding, g.Padding, g.Padding, g.Padding),
         };
-        if (g.Transposed) attributes.Add(GraphBuilder.Ints("output_padding", g.OutputPadding, g.OutputPadding));
+        if (g.Transposed) attributes.Add(GraphBuilder.Ints("output_padding", g.OutputPaddingHeight, g.OutputPaddingWidth));
         var y = graph.Node(op, [images, weight, bias], null, [.. attributes]);
         return Shaped(graph.Node("Reshape", [y, graph.Int64s(-1, g.OutFeatures)]), [Rows(x), g.OutFeatures]);
     }

@@ -73,8 +73,6 @@ public static class OptionCatalog
                 if (double.IsNaN(v) || low || v > a.Max)
                     return (o.Name, $"must be {Range(a)}, got {Text(v)}");
             }
-            if (value is Array { Length: 0 } && o.Property.PropertyType != typeof((int, int)[]))
-                return (o.Name, "needs at least one value");
         }
         return null;
     }

@@ -11,7 +11,7 @@ namespace MlNetVae.Spec;
 /// </summary>
 public sealed record VaeOptions
 {
-    /// <summary>Hidden layer widths of the encoder, input side first; null picks them from the feature count (<see cref="VaeSpec"/>).</summary>
+    /// <summary>Hidden layer widths of the encoder, input side first (empty: none); null picks them from the feature count (<see cref="VaeSpec"/>).</summary>
     [Option("hidden", "hidden layer widths of the encoder, comma-separated, input side first (the decoder mirrors them); default: from the feature count", Min = 1, Max = 65536)]
     public int[]? EncoderHidden { get; init; }
 
@@ -192,6 +192,7 @@ public sealed record VaeOptions
         if (Threads > Environment.ProcessorCount)
             Fail(nameof(Threads), $"this machine has {Environment.ProcessorCount} cores; more threads than cores only slow training down (0 = all cores)");
         if (!Enum.IsDefined(Architecture)) Fail(nameof(Architecture), $"unknown architecture {Architecture}");
+        if (ConvChannels is { Length: 0 }) Fail(nameof(ConvChannels), "needs at least one convolution");
         if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, got {ImageShape.Length} numbers");
         if (!Enum.IsDefined(Activation)) Fail(nameof(Activation), $"unknown activation {Activation}");
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");

@@ -280,8 +280,8 @@ public sealed record VaeSpec
         {
             var (ic, ih, iw) = shapes[i];
             var (oc, oh, ow) = shapes[i - 1];
-            int outputPadding = oh - ((ih - 1) * 2 - 2 * pad + k);
-            var g = ConvGeometry.ConvTranspose2d(ic, ih, iw, oc, k, k, stride: 2, padding: pad, outputPadding: outputPadding);
+            var g = ConvGeometry.ConvTranspose2d(ic, ih, iw, oc, k, k, stride: 2, padding: pad,
+                outputPadding: oh - ((ih - 1) * 2 - 2 * pad + k), outputPaddingWidth: ow - ((iw - 1) * 2 - 2 * pad + k));
             if (g.OutHeight != oh || g.OutWidth != ow)
                 throw new ArgumentException($"VaeOptions.ConvKernel: a transposed convolution cannot bring {ih}x{iw} back to {oh}x{ow} with kernel {k}", nameof(VaeOptions.ConvKernel));
             decoder.Add(new ConvLayer($"decoder.{2 * decoder.Count}.weight", $"decoder.{2 * decoder.Count}.bias", g));

@@ -11,7 +11,7 @@ namespace MlNetVae.Engine.Kernels;
 public sealed record ConvGeometry
 {
     private ConvGeometry(bool transposed, int inChannels, int height, int width, int outChannels,
-        int kernelHeight, int kernelWidth, int stride, int padding, int outputPadding)
+        int kernelHeight, int kernelWidth, int stride, int padding, int outputPaddingHeight, int outputPaddingWidth)
     {
         string op = transposed ? "ConvTranspose2d" : "Conv2d";
         Positive(op, inChannels, nameof(inChannels));
@@ -23,12 +23,14 @@ public sealed record ConvGeometry
         Positive(op, stride, nameof(stride));
         if (padding < 0) throw new ArgumentException($"{op}: padding must not be negative, got {padding}", nameof(padding));
         // PyTorch's rule: output padding only places the last window, so it must stay below the stride.
-        if (outputPadding < 0 || (outputPadding > 0 && outputPadding >= stride))
-            throw new ArgumentException($"{op}: output padding must be in [0, stride = {stride}), got {outputPadding}", nameof(outputPadding));
+        foreach (int outputPadding in new[] { outputPaddingHeight, outputPaddingWidth })
+            if (outputPadding < 0 || (outputPadding > 0 && outputPadding >= stride))
+                throw new ArgumentException($"{op}: output padding must be in [0, stride = {stride}), got {outputPadding}", nameof(outputPadding));
         (Transposed, InChannels, InHeight, InWidth, OutChannels) = (transposed, inChannels, height, width, outChannels);
-        (KernelHeight, KernelWidth, Stride, Padding, OutputPadding) = (kernelHeight, kernelWidth, stride, padding, outputPadding);
-        OutHeight = OutputSize(op, "height", height, kernelHeight);
-        OutWidth = OutputSize(op, "width", width, kernelWidth);
+        (KernelHeight, KernelWidth, Stride, Padding) = (kernelHeight, kernelWidth, stride, padding);
+        (OutputPaddingHeight, OutputPaddingWidth) = (outputPaddingHeight, outputPaddingWidth);
+        OutHeight = OutputSize(op, "height", height, kernelHeight, outputPaddingHeight);
+        OutWidth = OutputSize(op, "width", width, kernelWidth, outputPaddingWidth);
         InFeatures = Length(op, "an input image", (long)inChannels * height * width);
         OutFeatures = Length(op, "an output image", (long)outChannels * OutHeight * OutWidth);
         Length(op, "the weight", (long)inChannels * outChannels * kernelHeight * kernelWidth);
@@ -42,18 +44,20 @@ public sealed record ConvGeometry
     /// </summary>
     public static ConvGeometry Conv2d(int inChannels, int height, int width, int outChannels,
         int kernelHeight, int kernelWidth, int stride = 1, int padding = 0) =>
-        new(false, inChannels, height, width, outChannels, kernelHeight, kernelWidth, stride, padding, 0);
+        new(false, inChannels, height, width, outChannels, kernelHeight, kernelWidth, stride, padding, 0, 0);
 
     /// <summary>
     /// A transposed convolution (the adjoint of <see cref="Conv2d"/>, PyTorch's ConvTranspose2d) of
     /// <paramref name="inChannels"/> x <paramref name="height"/> x <paramref name="width"/> images into
     /// <paramref name="outChannels"/> channels. <paramref name="outputPadding"/> (below the stride) adds rows and
     /// columns at the bottom and right, choosing among the output sizes a convolution with this stride maps back to
-    /// the input size. Throws <see cref="ArgumentException"/> when a size is not positive or the output would be empty.
+    /// the input size; <paramref name="outputPaddingWidth"/>, when given, sets the columns' apart from the rows' (an image
+    /// whose height and width differ in parity needs that). Throws <see cref="ArgumentException"/> when a size is not
+    /// positive or the output would be empty.
     /// </summary>
     public static ConvGeometry ConvTranspose2d(int inChannels, int height, int width, int outChannels,
-        int kernelHeight, int kernelWidth, int stride = 1, int padding = 0, int outputPadding = 0) =>
-        new(true, inChannels, height, width, outChannels, kernelHeight, kernelWidth, stride, padding, outputPadding);
+        int kernelHeight, int kernelWidth, int stride = 1, int padding = 0, int outputPadding = 0, int? outputPaddingWidth = null) =>
+        new(true, inChannels, height, width, outChannels, kernelHeight, kernelWidth, stride, padding, outputPadding, outputPaddingWidth ?? outputPadding);
 
     /// <summary>True for a transposed convolution.</summary>
     public bool Transposed { get; }
@@ -88,8 +92,11 @@ public sealed record ConvGeometry
     /// <summary>Zero padding on every side (for a transposed convolution: removed from every side of the output).</summary>
     public int Padding { get; }
 
-    /// <summary>Rows and columns added at the bottom and right of a transposed convolution's output; 0 for a convolution.</summary>
-    public int OutputPadding { get; }
+    /// <summary>Rows added at the bottom of a transposed convolution's output; 0 for a convolution.</summary>
+    public int OutputPaddingHeight { get; }
+
+    /// <summary>Columns added at the right of a transposed convolution's output; 0 for a convolution.</summary>
+    public int OutputPaddingWidth { get; }
 
     /// <summary>Floats in one input image: a row of the input matrix.</summary>
     public int InFeatures { get; }
@@ -116,17 +123,17 @@ public sealed record ConvGeometry
     /// <inheritdoc/>
     public override string ToString() =>
         $"{(Transposed ? "ConvTranspose2d" : "Conv2d")} {InChannels}x{InHeight}x{InWidth} -> {OutChannels}x{OutHeight}x{OutWidth}, " +
-        $"kernel {KernelHeight}x{KernelWidth}, stride {Stride}, padding {Padding}{(Transposed ? $", output padding {OutputPadding}" : "")}";
+        $"kernel {KernelHeight}x{KernelWidth}, stride {Stride}, padding {Padding}{(Transposed ? $", output padding {OutputPaddingHeight}x{OutputPaddingWidth}" : "")}";
 
-    private int OutputSize(string op, string axis, int size, int kernel)
+    private int OutputSize(string op, string axis, int size, int kernel, int outputPadding)
     {
         long result = Transposed
-            ? (long)(size - 1) * Stride - 2L * Padding + kernel + OutputPadding
+            ? (long)(size - 1) * Stride - 2L * Padding + kernel + outputPadding
             : (size + 2L * Padding - kernel) / Stride + 1;
         if (!Transposed && size + 2L * Padding < kernel)
             throw new ArgumentException($"{op}: the kernel {axis} {kernel} exceeds the padded input {axis} {size} + 2 x {Padding}");
         if (result < 1 || result > int.MaxValue)
-            throw new ArgumentException($"{op}: input {axis} {size} with kernel {kernel}, stride {Stride}, padding {Padding} and output padding {OutputPadding} gives an output {axis} of {result}");
+            throw new ArgumentException($"{op}: input {axis} {size} with kernel {kernel}, stride {Stride}, padding {Padding} and output padding {outputPadding} gives an output {axis} of {result}");
         return (int)result;
     }
 
