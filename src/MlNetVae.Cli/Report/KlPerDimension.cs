@@ -4,42 +4,39 @@ using ScottPlot;
 namespace MlNetVae.Cli.Report;
 
 /// <summary>
-/// Bars of the mean KL(q(z_k|x) || N(0, 1)) of each latent dimension k; dimensions under the threshold carry no
-/// information about x (the encoder outputs the prior for them) and are drawn gray as inactive.
+/// Bars of the mean KL(q(z_k|x) || N(0, 1)) of each latent dimension k, gray for the inactive ones: those whose posterior
+/// mean hardly varies across the rows (the library's definition, <c>LatentDiagnostics</c>), so they carry no
+/// information about x.
 /// </summary>
 internal static class KlPerDimension
 {
     private const int Width = 900, Height = 460;
 
-    /// <summary>
-    /// Writes <c>{stem}.png</c> from the mean KL of each latent dimension (nats) and the
-    /// threshold below which a dimension counts as inactive.
-    /// </summary>
-    public static ReportFigure Write(string folder, IReadOnlyList<double> klPerDimension, double activeThreshold, string stem = "kl")
+    /// <summary>Writes <c>{stem}.png</c> from the mean KL of each latent dimension (nats) and whether each is active.</summary>
+    public static ReportFigure Write(string folder, IReadOnlyList<double> klPerDimension, IReadOnlyList<bool> isActive, string stem = "kl")
     {
         if (klPerDimension.Count == 0) throw new ArgumentException("no latent dimensions", nameof(klPerDimension));
-        int active = klPerDimension.Count(v => v >= activeThreshold);
+        if (isActive.Count != klPerDimension.Count) throw new ArgumentException($"{isActive.Count} activity flags for {klPerDimension.Count} dimensions", nameof(isActive));
+        int active = isActive.Count(a => a);
         var plot = PlotStyle.Create($"KL per latent dimension: {active} of {klPerDimension.Count} active", "latent dimension", "mean KL (nats, log scale)");
-        // A log axis: inactive dimensions sit a thousand times below the active ones, and on a linear axis both they
-        // and the threshold would be flat lines at zero.
-        double positiveMin = klPerDimension.Where(v => v > 0).DefaultIfEmpty(activeThreshold).Min();
-        int lowDecade = (int)Math.Floor(Math.Log10(Math.Max(1e-6, Math.Min(positiveMin, activeThreshold)))) - 1;
-        int highDecade = (int)Math.Ceiling(Math.Log10(Math.Max(klPerDimension.Max(), activeThreshold) * 1.5));
+        // A log axis: inactive dimensions sit a thousand times below the active ones, and on a linear axis they would
+        // be flat lines at zero.
+        double positiveMin = klPerDimension.Where(v => v > 0).DefaultIfEmpty(1e-3).Min();
+        int lowDecade = (int)Math.Floor(Math.Log10(Math.Max(1e-6, positiveMin))) - 1;
+        int highDecade = (int)Math.Ceiling(Math.Log10(Math.Max(klPerDimension.Max(), 1e-3) * 1.5));
         Color on = PlotStyle.Palette[0], off = PlotStyle.Palette[9];
         plot.Add.Bars(klPerDimension.Select((v, k) => new Bar
         {
             Position = k, ValueBase = lowDecade, Value = Math.Log10(Math.Max(v, Math.Pow(10, lowDecade))), Size = 0.75,
-            FillColor = v >= activeThreshold ? on : off, LineWidth = 0,
+            FillColor = isActive[k] ? on : off, LineWidth = 0,
         }).ToArray());
-        plot.Add.HorizontalLine(Math.Log10(activeThreshold), 1.5f, PlotStyle.Reference, LinePattern.Dashed);
 
         // A bar plot has one legend entry in one colour; name both bar colours explicitly instead.
         plot.Legend.DisplayPlottableLegendItems = false;
         plot.Legend.ManualItems.AddRange(
         [
             new LegendItem { LabelText = "active", FillColor = on },
-            new LegendItem { LabelText = "inactive (unused)", FillColor = off },
-            new LegendItem { LabelText = $"threshold {F(activeThreshold)} nats", LineColor = PlotStyle.Reference, LineWidth = 1.5f, LinePattern = LinePattern.Dashed },
+            new LegendItem { LabelText = "inactive (mean barely varies)", FillColor = off },
         ]);
         PlotStyle.LegendOutside(plot);
 
@@ -59,9 +56,7 @@ internal static class KlPerDimension
         var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         string caption = active == klPerDimension.Count
             ? "Mean KL of each latent dimension: every dimension carries information about the input."
-            : $"Mean KL of each latent dimension: {klPerDimension.Count - active} gray bars under the dashed threshold are unused by the encoder (posterior collapse for those dimensions); a smaller latent size would do as well.";
+            : $"Mean KL of each latent dimension: the {klPerDimension.Count - active} gray bars are dimensions whose posterior mean barely varies across the rows, unused by the encoder (posterior collapse for those dimensions); a smaller latent size would do as well.";
         return new ReportFigure(png, caption);
     }
-
-    private static string F(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 }

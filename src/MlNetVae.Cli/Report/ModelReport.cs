@@ -33,13 +33,16 @@ internal static class ModelReport
         var scatterRows = rows.AsSpan(0, Math.Min(n, ScatterRows) * d);
         var diagnostics = n >= 2 ? inference.Diagnose(scatterRows) : null;
         var order = Enumerable.Range(0, k).OrderByDescending(j => diagnostics?.KlPerDimension[j] ?? 0).ToArray();
-        if (diagnostics is not null) figures.Add(KlPerDimension.Write(folder, diagnostics.KlPerDimension, LatentDiagnostics.ActiveVariance));
+        if (diagnostics is not null)
+            figures.Add(KlPerDimension.Write(folder, diagnostics.KlPerDimension, diagnostics.PosteriorMeanVariance.Select(v => v > LatentDiagnostics.ActiveVariance).ToArray()));
         if (k >= 2 && n >= 2)
         {
             // The two dimensions with the most KL carry the most information: the most telling 2-D view.
             var (mean, _) = inference.Encode(scatterRows);
             int m = mean.Length / k, a = order[0], b = order[1];
-            var names = ModelMetadata.Of(model).ClassNames ?? data.ClassNames;
+            // Class names from the data; 0/1 labels of an anomaly column read as what they mean.
+            var names = ModelMetadata.Of(model).ClassNames ?? data.ClassNames
+                ?? (labels is not null && labels.All(l => l is 0 or 1) ? ["normal", "anomalous"] : null);
             var classes = labels is null ? null : Enumerable.Range(0, m).Select(i => ClassName(labels[i], names)).ToArray();
             figures.Add(LatentScatter.Write(folder, Enumerable.Range(0, m).Select(i => (double)mean[i * k + a]).ToArray(),
                 Enumerable.Range(0, m).Select(i => (double)mean[i * k + b]).ToArray(), a, b, classes));
