@@ -4,6 +4,7 @@ using MlNetVae.Benchmarks;
 // Summary modes print the tables we quote; anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Gemm*'`).
 //   gemm-summary     GEMM GFLOP/s vs OpenBLAS at the reference VAE's shapes and 1024^3, 1 and 2 threads
 //   vae              reference VAE here and in PyTorch, side by side (quality and throughput)
+//   backends         reference VAE on the managed engine, TorchSharp and PyTorch 1.13 (throughput rounds, test -ELBO)
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
 //   transform        the ML.NET transform vs ApplyOnnxModel on 10,000 test images; memory over 1,000,000 rows
 //   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
@@ -11,6 +12,7 @@ switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
     case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
+    case ["backends", ..]: BackendBenchmark.Run(args); break;
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
     case ["transform", ..]: ScorerBenchmark.Transform(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
