@@ -42,6 +42,18 @@ public sealed class TorchSharpBackendFactoryTests
                 .And.Message.Not.Contain("\n"));
     }
 
+    [Test]
+    public void A_cuda_device_with_the_automatic_backend_asks_for_torchsharp_and_gets_its_error()
+    {
+        Assume.That(cuda.is_available(), Is.False, "this checks a machine without CUDA");
+        var m = SmallModels.Bernoulli();
+
+        Assert.That(TrainingBackends.Resolve(m.Spec.Options with { Device = "cuda" }).Name, Is.EqualTo("torchsharp"));
+        var cudaSpec = VaeSpec.Resolve(m.Spec.Options with { Device = "cuda" }, m.Spec.Layout);
+        Assert.That(() => VaeTrainer.Train(cudaSpec, m.Initial, m.Rows),
+            Throws.ArgumentException.With.Message.StartsWith("VaeOptions.Device: 'cuda' was asked for, but no CUDA device is available here"));
+    }
+
     [TestCase(null)]
     [TestCase("cpu")]
     public void Cpu_or_no_device_trains_on_the_cpu_here(string? device)
