@@ -27,19 +27,12 @@ public static class VaeTrainingBenchmark
         // PyTorch first, then ours: each has the machine to itself while it trains.
         var peer = args.Contains("--skip-peer") ? null : RunPeer(epochs, threads);
 
-        // The pytorch/examples VAE, set explicitly (the library's own defaults differ: 40 epochs, auto likelihood).
-        var options = new VaeOptions
-        {
-            Epochs = epochs, Threads = threads, Likelihood = LikelihoodKind.Bernoulli, EncoderHidden = [400], LatentSize = 20,
-            LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackend.Managed,
-        };
+        var options = ReferenceOptions(epochs, threads);
         var steadyState = new StepAllocations();
         var (model, result) = VaeTrainer.Train(train, FashionMnist.Features, options, steadyState);
 
-        // The same estimate as PyTorch's script: one z sample per test image.
+        double testNegElbo = TestNegElbo(model, test, threads);
         var inference = new VaeInference(model, threads);
-        var (reconstruction, kl) = inference.Elbo(test, samples: 1, seed: 1);
-        double testNegElbo = reconstruction.Zip(kl, (a, b) => a + b).Average();
         var subset = test.AsSpan(0, 1000 * FashionMnist.Features);
         var (r100, k100) = inference.Elbo(subset, samples: 100, seed: 2);
         double first1000NegElbo = r100.Zip(k100, (a, b) => a + b).Average();
@@ -79,6 +72,20 @@ public static class VaeTrainingBenchmark
         Console.WriteLine($"alternating one-epoch rounds: median throughput ratio {ratios[ratios.Count / 2]:F2}x (min {ratios[0]:F2}, max {ratios[^1]:F2})");
     }
 
+    /// <summary>The pytorch/examples VAE, set explicitly (the library's own defaults differ: 40 epochs, auto likelihood), on the managed engine.</summary>
+    internal static VaeOptions ReferenceOptions(int epochs, int threads) => new()
+    {
+        Epochs = epochs, Threads = threads, Likelihood = LikelihoodKind.Bernoulli, EncoderHidden = [400], LatentSize = 20,
+        LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackend.Managed,
+    };
+
+    /// <summary>The same estimate as PyTorch's script: the mean negative ELBO with one z sample per test image.</summary>
+    internal static double TestNegElbo(VaeModelParameters model, float[] test, int threads)
+    {
+        var (reconstruction, kl) = new VaeInference(model, threads).Elbo(test, samples: 1, seed: 1);
+        return reconstruction.Zip(kl, (a, b) => a + b).Average();
+    }
+
     /// <summary>
     /// Bytes the training thread allocates per step between two progress reports of a later epoch (steps 20 and
     /// 420), less the one progress record each report carries: the steady state, without the one-time data copy.
@@ -103,7 +110,7 @@ public static class VaeTrainingBenchmark
     }
 
     /// <summary>GEMM flops of one training sample: forward, weight gradients, and input gradients of all but the first layer.</summary>
-    private static double TrainingFlopsPerSample(int[] encoder, int[] decoder)
+    internal static double TrainingFlopsPerSample(int[] encoder, int[] decoder)
     {
         double forward = 0, inputGrads = 0;
         foreach (var sizes in new[] { encoder, decoder })
@@ -115,7 +122,7 @@ public static class VaeTrainingBenchmark
         return 2 * forward + inputGrads;
     }
 
-    private static JsonDocument RunPeer(int epochs, int threads)
+    internal static JsonDocument RunPeer(int epochs, int threads)
     {
         string script = Path.Combine(RepoRoot(), "tests", "reference", "vae_fashion.py");
         var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString()])

@@ -231,7 +231,7 @@ public enum LikelihoodKind
 /// <summary>Which engine trains the model. Both train the same model: same initialization, loss and parameter names.</summary>
 public enum TrainingBackend
 {
-    /// <summary>TorchSharp on a CUDA device when the MlNetVae.TorchSharp package is referenced and a GPU is present; otherwise the managed engine.</summary>
+    /// <summary>TorchSharp on a CUDA device when the MlNetVae.TorchSharp package is referenced and a GPU is present, or when <see cref="VaeOptions.Device"/> names a CUDA device; otherwise the managed engine.</summary>
     Auto,
     /// <summary>The library's own float32 engine (the faster one on CPUs; no native dependency).</summary>
     Managed,

@@ -22,9 +22,14 @@ internal static class TrainingBackends
             case TrainingBackend.TorchSharp:
                 return TorchSharp() ?? throw new ArgumentException(
                     "VaeOptions.Backend: the torchsharp backend needs the MlNetVae.TorchSharp package; add a reference to it (dotnet add package MlNetVae.TorchSharp)", nameof(VaeOptions.Backend));
+            case TrainingBackend.Auto when options.Device is not null and not "cpu":
+                // A CUDA device asked for by name is a request for TorchSharp, whose factory reports a missing GPU;
+                // training on the CPU instead would hide the mistake.
+                return TorchSharp() ?? throw new ArgumentException(
+                    $"VaeOptions.Device: the device '{options.Device}' needs the torchsharp backend, from the MlNetVae.TorchSharp package; add a reference to it (dotnet add package MlNetVae.TorchSharp)", nameof(VaeOptions.Device));
             default:
                 // Auto: TorchSharp only where it has a GPU to offer; on CPUs the managed engine is faster (README, benchmarks).
-                var torch = options.Device == "cpu" ? null : TorchSharp();
+                var torch = options.Device is null ? TorchSharp() : null;
                 return torch is { HasAccelerator: true } ? torch : new ManagedBackend.Factory();
         }
     }
