@@ -7,12 +7,6 @@ public sealed partial class Tape
     /// <summary>Elementwise e^x. Output has the shape of <paramref name="x"/>.</summary>
     public Node Exp(Node x) => Unary<ExpNode>(x);
 
-    /// <summary>Elementwise natural logarithm; x &lt;= 0 gives -inf or NaN as <see cref="MathF.Log(float)"/> does.</summary>
-    public Node Log(Node x) => Unary<LogNode>(x);
-
-    /// <summary>Elementwise log(1 + x), accurate for x near 0 (where log of 1 + x in float loses every digit).</summary>
-    public Node Log1p(Node x) => Unary<Log1pNode>(x);
-
     /// <summary>Elementwise x^2.</summary>
     public Node Square(Node x) => Unary<SquareNode>(x);
 
@@ -77,35 +71,6 @@ internal sealed class ExpNode : UnaryNode
 
     private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         TensorPrimitives.MultiplyAdd(dy, y, dx, dx);
-}
-
-internal sealed class LogNode : UnaryNode
-{
-    private Tensor? _scratch;
-
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Log(x, y);
-
-    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        var g = Scratch(ref _scratch, Shape);
-        TensorPrimitives.Divide(dy, x, g);
-        TensorPrimitives.Add(dx, g, dx);
-    }
-}
-
-internal sealed class Log1pNode : UnaryNode
-{
-    private Tensor? _scratch;
-
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => StableMath.Log1p(x, Scratch(ref _scratch, Shape), y);
-
-    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        var g = Scratch(ref _scratch, Shape);
-        TensorPrimitives.Add(x, 1f, g);
-        TensorPrimitives.Divide(dy, g, g);
-        TensorPrimitives.Add(dx, g, dx);
-    }
 }
 
 internal sealed class SquareNode : UnaryNode
