@@ -166,7 +166,8 @@ public class OptionCatalogTests
             (new VaeOptions { OutputColumns = (VaeColumns)64 }, nameof(VaeOptions.OutputColumns)),
             (new VaeOptions { Activation = (MlNetVae.Engine.Nn.Activation)99 }, nameof(VaeOptions.Activation)),
             (new VaeOptions { CategoricalGroups = [(0, 1)] }, nameof(VaeOptions.CategoricalGroups)),
-            (new VaeOptions { EncoderHidden = [] }, nameof(VaeOptions.EncoderHidden)),
+            (new VaeOptions { ConvChannels = [] }, nameof(VaeOptions.ConvChannels)),
+            (new VaeOptions { ImageShape = [28] }, nameof(VaeOptions.ImageShape)),
         ];
         foreach (var (options, name) in cases)
             Assert.That(options.Validate, Throws.ArgumentException.With.Property(nameof(ArgumentException.ParamName)).EqualTo(name), name);
