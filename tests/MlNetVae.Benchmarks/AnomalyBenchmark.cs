@@ -40,7 +40,7 @@ public static class AnomalyBenchmark
             info.Property.SetValue(options, OptionCatalog.Parse(info, text));
         }
         var images = args.Contains("--dense") ? options : options with { ImageShape = options.ImageShape ?? [1, 28, 28] };
-        Console.WriteLine($"VaeOptions: {Describe(images)}; default score {AnomalyScorer.DefaultScore}");
+        Console.WriteLine($"VaeOptions: {Describe(images)}; default score for images {MlNetVae.Spec.VaeSpec.DefaultScore(true)}, tables {MlNetVae.Spec.VaeSpec.DefaultScore(false)}");
 
         var (trainImages, trainLabels) = FashionMnist.Train();
         var (testImages, testLabels) = FashionMnist.Test();

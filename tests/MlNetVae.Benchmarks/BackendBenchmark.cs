@@ -7,7 +7,9 @@ namespace MlNetVae.Benchmarks;
 /// <summary>
 /// The reference VAE (see <see cref="VaeTrainingBenchmark"/>) trained by the managed engine, by the TorchSharp backend
 /// (libtorch 2.10, CPU) and by PyTorch 1.13 (tests/reference/vae_fashion.py), each on the same thread count.
-/// Usage: <c>backends [--epochs 10] [--threads 2] [--rounds 5] [--skip-quality]</c>.
+/// <c>--conv</c> trains the default image model instead (two stride-2 convolutions, latent 8, Gaussian likelihood;
+/// <c>vae_fashion.py --conv</c> builds the same network in PyTorch).
+/// Usage: <c>backends [--conv] [--epochs 10] [--threads 2] [--rounds 5] [--skip-quality]</c>.
 /// </summary>
 /// <remarks>
 /// Throughput comes from <c>--rounds</c> rounds of one epoch per engine; the order rotates each round, so that a
@@ -25,7 +27,11 @@ public static class BackendBenchmark
         int rounds = VaeTrainingBenchmark.Option(args, "--rounds", 5);
         var (train, _) = FashionMnist.Train();
         var (test, _) = FashionMnist.Test();
-        var managed = VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
+        bool conv = args.Contains("--conv");
+        var managed = conv
+            ? new VaeOptions { Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackend.Managed }
+            : VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
+        Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads");
         var torch = managed with { Backend = TrainingBackend.TorchSharp, Device = "cpu" };
 
         var speeds = new Dictionary<string, List<double>> { [Managed] = [], [TorchSharp] = [], [PyTorch] = [] };
@@ -41,7 +47,7 @@ public static class BackendBenchmark
                 {
                     Managed => VaeTrainer.Train(train, FashionMnist.Features, managed with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
                     TorchSharp => VaeTrainer.Train(train, FashionMnist.Features, torch with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
-                    _ => VaeTrainingBenchmark.RunPeer(1, threads).RootElement.GetProperty("samples_per_second").GetDouble(),
+                    _ => VaeTrainingBenchmark.RunPeer(1, threads, conv).RootElement.GetProperty("samples_per_second").GetDouble(),
                 };
                 speeds[engine].Add(speed[engine]);
             }
@@ -64,13 +70,13 @@ public static class BackendBenchmark
             negElbo[name] = VaeTrainingBenchmark.TestNegElbo(model, test, threads);
             Console.WriteLine($"{name}: {epochs} epochs in {result.Seconds:F1} s ({result.SamplesPerSecond:N0} samples/s), test -ELBO {negElbo[name]:F2} nats");
         }
-        var peer = VaeTrainingBenchmark.RunPeer(epochs, threads).RootElement;
+        var peer = VaeTrainingBenchmark.RunPeer(epochs, threads, conv).RootElement;
         negElbo[PyTorch] = peer.GetProperty("test_neg_elbo").GetDouble();
         Console.WriteLine($"pytorch: {epochs} epochs in {peer.GetProperty("seconds").GetDouble():F1} s ({peer.GetProperty("samples_per_second").GetDouble():N0} samples/s), test -ELBO {negElbo[PyTorch]:F2} nats");
         Console.WriteLine($"test -ELBO torchsharp - managed: {negElbo[TorchSharp] - negElbo[Managed]:+0.00;-0.00} nats");
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            threads, epochs, rounds,
+            model = conv ? "conv" : "dense", threads, epochs, rounds,
             samples_per_second = speeds.ToDictionary(s => s.Key, s => Math.Round(Median(s.Value), 1)),
             median_ratios = ratios.ToDictionary(r => r.Key, r => Math.Round(Median(r.Value), 3)),
             test_neg_elbo = negElbo.ToDictionary(n => n.Key, n => Math.Round(n.Value, 3)),

@@ -122,10 +122,10 @@ public static class VaeTrainingBenchmark
         return 2 * forward + inputGrads;
     }
 
-    internal static JsonDocument RunPeer(int epochs, int threads)
+    internal static JsonDocument RunPeer(int epochs, int threads, bool conv = false)
     {
         string script = Path.Combine(RepoRoot(), "tests", "reference", "vae_fashion.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString()])
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString(), .. conv ? new[] { "--conv" } : []])
         {
             RedirectStandardOutput = true,
         };

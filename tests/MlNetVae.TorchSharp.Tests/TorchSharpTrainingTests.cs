@@ -64,7 +64,7 @@ public sealed class TorchSharpTrainingTests
 
         var managed = Columns(transformer.Transform(data));
         var onnxTransform = Columns(transformer.WithOptions(o => o with { Inference = InferenceEngine.OnnxRuntime }).Transform(data));
-        using var session = new InferenceSession(OnnxExport.Scorer(transformer.Model, new ScorerExportOptions(Score: transformer.Options.Score)));
+        using var session = new InferenceSession(OnnxExport.Scorer(transformer.Model, new ScorerExportOptions(Score: transformer.Score)));
         using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(OnnxNames.Features, new DenseTensor<float>(Table.Rows, [n, d]))]);
         float[] Output(string name) => outputs.Single(o => o.Name == name).AsTensor<float>().ToArray();
         var onnx = (Output(OnnxNames.Score), Output(OnnxNames.LatentMean), Output(OnnxNames.Reconstruction), Output(OnnxNames.NegElbo));

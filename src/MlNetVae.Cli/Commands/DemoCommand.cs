@@ -74,7 +74,7 @@ internal static class DemoCommand
 
         string onnx = Path.Combine(folder, "onnx");
         Directory.CreateDirectory(onnx);
-        OnnxExport.SaveAll(model.Model, onnx, new ScorerExportOptions(model.Options.Score, Threshold: (float)model.Threshold.Value));
+        OnnxExport.SaveAll(model.Model, onnx, new ScorerExportOptions(model.Score, Threshold: (float)model.Threshold.Value));
         string report = Path.Combine(folder, "report");
         Directory.CreateDirectory(report);
         ModelReport.Write(model, testData, report, console.Cancellation);

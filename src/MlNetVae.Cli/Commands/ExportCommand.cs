@@ -20,7 +20,7 @@ internal static class ExportCommand
             Outputs.CheckFolder(folder);
             var transformer = ModelInput.LoadModel(parse.GetValue(model)!);
             var vae = transformer.Model;
-            var scorer = new ScorerExportOptions(transformer.Options.Score,
+            var scorer = new ScorerExportOptions(transformer.Score,
                 ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo, (float)transformer.Threshold.Value);
             Outputs.WriteFolder(folder, temp =>
             {

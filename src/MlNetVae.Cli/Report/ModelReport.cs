@@ -49,7 +49,7 @@ internal static class ModelReport
         }
 
         cancellation.ThrowIfCancellationRequested();
-        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.Options.Score);
+        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.Score);
         bool binary = labels is not null && labels.All(l => l is 0 or 1) && labels.Contains(1) && labels.Contains(0);
         var isAnomaly = binary ? labels!.Select(l => l == 1).ToArray() : null;
         figures.Add(ScoreHistogram.Write(folder, scores, model.Threshold.Value, isAnomaly));

@@ -40,11 +40,12 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         var column = VaeSchema.FeatureColumn(input.Schema, Options.FeatureColumnName, null);
         var (rows, _) = FeatureReader.ReadAll(input, column, progress, cancellationToken);
         var (model, result) = VaeTrainer.Train(rows, ((Microsoft.ML.Data.VectorDataViewType)column.Type).Size, Options, progress, cancellationToken);
-        if (ScoreFormulas.NeedsStatistics(Options.Score)) model = model.WithScoreStatistics(ScoreStatistics.Fit(model, rows));
+        var score = model.Spec.Score;
+        if (ScoreFormulas.NeedsStatistics(score)) model = model.WithScoreStatistics(ScoreStatistics.Fit(model, rows));
         var scorer = new AnomalyScorer(model, Options.Threads);
         var threshold = Options.FalsePositiveRate is double rate
-            ? AnomalyThreshold.FromFalsePositiveRate(scorer.Score(CalibrationRows(rows, model.Features, result), Options.Score), rate)
-            : AnomalyThreshold.FromContamination(scorer.Score(rows, Options.Score), Options.Contamination);
+            ? AnomalyThreshold.FromFalsePositiveRate(scorer.Score(CalibrationRows(rows, model.Features, result), score), rate)
+            : AnomalyThreshold.FromContamination(scorer.Score(rows, score), Options.Contamination);
         return new VaeTransformer(model, model.Spec.Options, threshold, result, null);
     }
 

@@ -29,7 +29,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(threshold);
         options.Validate();
-        if (ScoreFormulas.NeedsStatistics(options.Score) && model.ScoreStatistics is null)
+        options = options with { Score = options.Score ?? model.Spec.Score };
+        if (ScoreFormulas.NeedsStatistics(options.Score!.Value) && model.ScoreStatistics is null)
             throw new ArgumentException($"the {options.Score} score needs score statistics, which the model lacks");
         Model = model;
         Options = options;
@@ -46,6 +47,9 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
 
     /// <summary>The options: columns, score, inference engine (and the training settings the model was fitted with).</summary>
     public VaeOptions Options { get; }
+
+    /// <summary>The anomaly score of the Score column, fixed when the model was fitted (the threshold is on its scale).</summary>
+    public AnomalyScore Score => Options.Score!.Value;
 
     /// <summary>Rows whose score is above it are flagged in the PredictedLabel column.</summary>
     public AnomalyThreshold Threshold { get; }
@@ -92,7 +96,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     {
         ArgumentNullException.ThrowIfNull(change);
         var options = change(Options);
-        if (options.Score != Options.Score) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
+        if ((options.Score ?? Score) != Score) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
         return new(Model, options, Threshold, Training, Metadata);
     }
 
@@ -114,7 +118,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         ArgumentNullException.ThrowIfNull(normalRows);
         var column = VaeSchema.FeatureColumn(normalRows.Schema, Options.FeatureColumnName, Model.Features);
         var (rows, _) = FeatureReader.ReadAll(normalRows, column, null, CancellationToken.None);
-        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, Options.Score);
+        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, Score);
         return WithThreshold(AnomalyThreshold.FromFalsePositiveRate(scores, rate));
     }
 
@@ -140,7 +144,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
     /// </summary>
     internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(
-        Options.Score,
+        Score,
         ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo,
         (float)Threshold.Value,
         SavedMetadata(),
@@ -149,7 +153,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
     internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
         ? new OnnxRuntimeBatchScorer(_session.Value, Model)
-        : new ManagedBatchScorer(Model, Options.Score, _compute);
+        : new ManagedBatchScorer(Model, Score, _compute);
 
     /// <summary>
     /// Every computed value must be finite: model inputs are clamped so that finite rows give finite outputs; if one

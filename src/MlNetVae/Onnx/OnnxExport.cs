@@ -7,13 +7,13 @@ using MlNetVae.Spec;
 namespace MlNetVae.Onnx;
 
 /// <summary>What scorer.onnx computes and carries.</summary>
-/// <param name="Score">The anomaly score of the <c>score</c> output (the scores that need fitted statistics need the model to have them).</param>
+/// <param name="Score">The anomaly score of the <c>score</c> output; null = the model's own (<see cref="VaeSpec.Score"/>). The scores that need fitted statistics need the model to have them.</param>
 /// <param name="Outputs">The outputs to include.</param>
 /// <param name="Threshold">When set, a boolean <c>predicted_label</c> output = score &gt; threshold.</param>
 /// <param name="Metadata">Extra metadata_props (keys other than MlNetVae's own).</param>
 /// <param name="NamePrefix">Prefixed to the input and output names (the copy inside an ML.NET model uses <c>vae_</c>, so its columns cannot clash with the user's).</param>
 public sealed record ScorerExportOptions(
-    AnomalyScore Score = AnomalyScore.CorrectedNegElbo,
+    AnomalyScore? Score = null,
     ScorerOutputs Outputs = ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo,
     float? Threshold = null,
     IReadOnlyDictionary<string, string>? Metadata = null,
@@ -56,19 +56,20 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ScorerExportOptions();
-        if (ScoreFormulas.NeedsStatistics(options.Score) && model.SharedStatistics is null)
-            throw new ArgumentException($"the {options.Score} score needs score statistics fitted on the training rows (ScoreStatistics.Fit)");
+        var score = options.Score ?? model.Spec.Score;
+        if (ScoreFormulas.NeedsStatistics(score) && model.SharedStatistics is null)
+            throw new ArgumentException($"the {score} score needs score statistics fitted on the training rows (ScoreStatistics.Fit)");
         var (g, o) = Start(model, "scorer");
         var wanted = options.Outputs | (options.Threshold is null ? 0 : ScorerOutputs.Score);
         string prefix = options.NamePrefix;
-        var r = ScorerGraph.Record(o, model.Spec, o.Input(prefix + OnnxNames.Features, model.Features), wanted, options.Score);
+        var r = ScorerGraph.Record(o, model.Spec, o.Input(prefix + OnnxNames.Features, model.Features), wanted, score);
         foreach (var (flag, name) in OnnxNames.ScorerOutputs)
             if (options.Outputs.HasFlag(flag)) o.Output(r[flag], prefix + name);
         if (options.Threshold is float threshold) o.GreaterOutput(r[ScorerOutputs.Score], threshold, prefix + OnnxNames.PredictedLabel);
         // Every tensor goes in, used by this graph or not, so that the file is a whole model.
         foreach (var t in model.Spec.Tensors) o.Buffer(t.Name);
         foreach (var name in model.SharedStatistics?.Names ?? []) o.Buffer(name);
-        return Finish(g, model.Spec, "scorer", options.Score, options.Metadata);
+        return Finish(g, model.Spec, "scorer", score, options.Metadata);
     }
 
     /// <summary>Writes encoder.onnx, decoder.onnx and scorer.onnx into <paramref name="directory"/> (created if missing).</summary>

@@ -4,7 +4,7 @@ namespace MlNetVae.Scores;
 /// The per-row anomaly scores a trained VAE yields; higher always means more unusual. All but the first two are
 /// deterministic (evaluated once, at z = the posterior mean) and so can be computed by an ONNX graph as well.
 /// AUROCs quoted are means from AnomalyBenchmark with default options: one-class Fashion-MNIST over the 10 classes,
-/// breast cancer over 5 splits; src/MlNetVae/Scoring/README.md has the full table.
+/// breast cancer over 5 splits; src/MlNetVae/Scores/README.md has the full table.
 /// </summary>
 public enum AnomalyScore
 {
@@ -42,7 +42,7 @@ public enum AnomalyScore
     /// <summary>
     /// <see cref="ReconstructionDivergence"/> + KL(q(z|x) || N(0, I)): the -ELBO at z = posterior mean without the
     /// reconstruction floor. Adds how far the code sits from the prior; needs no fitted statistics. The default
-    /// (<see cref="AnomalyScorer.DefaultScore"/>): the only score above Isolation Forest on both benchmark data sets
+    /// (tables' default; <see cref="Spec.VaeSpec.Score"/>): the only score above Isolation Forest on both benchmark data sets
     /// (Fashion-MNIST 0.921 vs 0.917, breast cancer 0.959 vs 0.958).
     /// </summary>
     CorrectedNegElbo,

@@ -26,13 +26,6 @@ public sealed class AnomalyScorer
         _inference = new VaeInference(model, threads);
     }
 
-    /// <summary>
-    /// The default score, <see cref="AnomalyScore.CorrectedNegElbo"/>, chosen by the benchmark (Scores/README.md): the
-    /// reconstruction's divergence from the row at z = posterior mean plus KL(q(z|x) || N(0, I)). Deterministic and free of
-    /// fitted statistics, so it is also scorer.onnx's <c>score</c> and the ML.NET transform's <c>Score</c>.
-    /// </summary>
-    public static AnomalyScore DefaultScore => AnomalyScore.CorrectedNegElbo;
-
     /// <summary>The model whose rows are scored.</summary>
     public VaeModelParameters Model { get; }
 
@@ -56,6 +49,6 @@ public sealed class AnomalyScorer
         return buffers.For(ScorerOutputs.Score).Select(v => (double)v).ToArray();
     }
 
-    /// <summary>The <see cref="DefaultScore"/> of each raw row.</summary>
-    public double[] Score(ReadOnlySpan<float> rows) => Score(rows, DefaultScore);
+    /// <summary>The model's own score (<see cref="VaeSpec.Score"/>) of each raw row.</summary>
+    public double[] Score(ReadOnlySpan<float> rows) => Score(rows, Model.Spec.Score);
 }

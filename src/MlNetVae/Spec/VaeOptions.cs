@@ -46,7 +46,10 @@ public sealed record VaeOptions
     [Option("activation", "nonlinearity after each hidden layer: relu, leakyrelu, elu, tanh or sigmoid")]
     public Activation Activation { get; init; } = Activation.Relu;
 
-    /// <summary>p(x|z) of the numeric features. <see cref="LikelihoodKind.Auto"/> picks Bernoulli when every training value lies in [0, 1], else Gaussian.</summary>
+    /// <summary>
+    /// p(x|z) of the numeric features. <see cref="LikelihoodKind.Auto"/> picks Gaussian (a learned variance per feature)
+    /// for convolutional models and for tables with values outside [0, 1], else Bernoulli.
+    /// </summary>
     [Option("likelihood", "p(x|z) of numeric features: bernoulli (values in [0, 1]), gaussian, or auto")]
     public LikelihoodKind Likelihood { get; init; } = LikelihoodKind.Auto;
 
@@ -152,9 +155,13 @@ public sealed record VaeOptions
     [Option(null, "name of the negative ELBO column")]
     public string NegElboColumnName { get; init; } = "NegElbo";
 
-    /// <summary>The anomaly score the Score column holds; deterministic scores only (the default was chosen by the benchmark).</summary>
-    [Option("score", "the anomaly score: correctednegelbo (default), reconstructiondivergence, reconstructionerror, latentmahalanobis, combined or standardizedsum")]
-    public AnomalyScore Score { get; init; } = AnomalyScore.CorrectedNegElbo;
+    /// <summary>
+    /// The anomaly score the Score column holds; deterministic scores only. Null = chosen by the one-class benchmarks:
+    /// <see cref="AnomalyScore.StandardizedSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
+    /// otherwise (<see cref="VaeSpec.Score"/> holds the choice).
+    /// </summary>
+    [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, combined or standardizedsum (images' default)")]
+    public AnomalyScore? Score { get; init; }
 
     /// <summary>
     /// The expected fraction of anomalies in the training rows: the threshold flags that fraction of them (PyOD's
@@ -198,7 +205,7 @@ public sealed record VaeOptions
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");
         if (!Enum.IsDefined(Backend)) Fail(nameof(Backend), $"unknown backend {Backend}");
         if ((OutputColumns & ~VaeColumns.All) != 0) Fail(nameof(OutputColumns), $"unknown columns {OutputColumns}");
-        if (Score is AnomalyScore.NegElbo or AnomalyScore.IwaeNll || !Enum.IsDefined(Score))
+        if (Score is AnomalyScore.NegElbo or AnomalyScore.IwaeNll || Score is { } score && !Enum.IsDefined(score))
             Fail(nameof(Score), $"{Score} is sampled, not a deterministic score; the Score column needs one of {string.Join(", ", Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)))}");
         foreach (var (column, value) in new[] { (nameof(FeatureColumnName), FeatureColumnName), (nameof(ScoreColumnName), ScoreColumnName),
             (nameof(PredictedLabelColumnName), PredictedLabelColumnName), (nameof(LatentMeanColumnName), LatentMeanColumnName),

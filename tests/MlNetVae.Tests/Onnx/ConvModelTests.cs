@@ -25,10 +25,16 @@ public class ConvModelTests
             Likelihood = LikelihoodKind.Bernoulli, Backend = TrainingBackend.Managed, Threads = 1, Seed = 3,
         };
         var rows = TestData.UnitRows(64, 120, seed: 5);
-        if (trained) return (VaeTrainer.Train(rows, 120, options).Model, rows);
-        var statistics = FeatureStatistics.Fit(rows, 120, options);
-        var spec = VaeSpec.Resolve(options, statistics.Layout);
-        return (new VaeModelParameters(spec, spec.Initialize(statistics, 3)), rows);
+        VaeModelParameters model;
+        if (trained) model = VaeTrainer.Train(rows, 120, options).Model;
+        else
+        {
+            var statistics = FeatureStatistics.Fit(rows, 120, options);
+            var spec = VaeSpec.Resolve(options, statistics.Layout);
+            model = new VaeModelParameters(spec, spec.Initialize(statistics, 3));
+        }
+        // Image models score with StandardizedSum by default, which reads statistics of the training rows.
+        return (model.WithScoreStatistics(ScoreStatistics.Fit(model, rows)), rows);
     }
 
     [Test]
@@ -43,6 +49,7 @@ public class ConvModelTests
             (12, 10, 6, 5, false), (6, 5, 3, 2, false), (3, 2, 6, 5, true), (6, 5, 12, 10, true),
         }));
         Assert.That(spec.Decoder[^1].Out, Is.EqualTo(120));
+        Assert.That(spec.Score, Is.EqualTo(AnomalyScore.StandardizedSum), "the image default score");
         Assert.That(spec.Tensors.Select(t => t.Name), Does.Contain("encoder.0.weight").And.Contain("decoder.4.weight"));
     }
 
@@ -55,7 +62,7 @@ public class ConvModelTests
         using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: wanted)));
         var onnx = ort.Run(OnnxNames.Features, rows, 120, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.LatentLogVar, OnnxNames.Reconstruction, OnnxNames.NegElbo);
         var managed = new ScorerBuffers(model, 64, wanted);
-        new ManagedRunner(model, new MlNetVae.Engine.Compute(1)).Score(rows, 64, AnomalyScore.CorrectedNegElbo, managed);
+        new ManagedRunner(model, new MlNetVae.Engine.Compute(1)).Score(rows, 64, model.Spec.Score, managed);
         foreach (var (flag, name) in new[] { (ScorerOutputs.Score, OnnxNames.Score), (ScorerOutputs.LatentMean, OnnxNames.LatentMean),
             (ScorerOutputs.LatentLogVar, OnnxNames.LatentLogVar), (ScorerOutputs.Reconstruction, OnnxNames.Reconstruction), (ScorerOutputs.NegElbo, OnnxNames.NegElbo) })
         {
@@ -82,6 +89,23 @@ public class ConvModelTests
         // The resolved options of a conv model (no hidden layers is valid) survive JSON: what the model file stores.
         var noHidden = OptionCatalog.FromJson(OptionCatalog.ToJson(model.Spec.Options with { EncoderHidden = [] }));
         Assert.That(noHidden.EncoderHidden, Is.Empty);
+    }
+
+    [Test]
+    public void ImagesAndTablesGetTheirOwnDefaults()
+    {
+        var rows = TestData.UnitRows(64, 120, seed: 5);
+        foreach (var (options, conv, latent, kind, score) in new[]
+        {
+            (new VaeOptions { ImageShape = [1, 12, 10] }, true, 8, FeatureKind.Gaussian, AnomalyScore.StandardizedSum),
+            (new VaeOptions { ImageShape = [1, 12, 10], Architecture = Architecture.Dense }, false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
+            (new VaeOptions(), false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
+        })
+        {
+            var layout = FeatureStatistics.Fit(rows, 120, options).Layout;
+            var spec = VaeSpec.Resolve(options, layout);
+            Assert.That((spec.IsConvolutional, spec.LatentSize, layout.Kinds().Distinct().Single(), spec.Score), Is.EqualTo((conv, latent, kind, score)), options.ToString());
+        }
     }
 
     [Test]
