@@ -23,8 +23,10 @@ schema[nameof(Image.Features)].ColumnType = new VectorDataViewType(NumberDataVie
 IDataView train = ml.Data.LoadFromEnumerable(Read("train").Where(i => i.Class == normalClass), schema);
 IDataView test = ml.Data.LoadFromEnumerable(Read("t10k").Select(i => i with { Label = i.Class == normalClass ? 0 : 1 }), schema);
 
-// One estimator, two uses: the latent mean as features for another model, and the anomaly score.
-var options = new VaeOptions { Epochs = epochs, Likelihood = LikelihoodKind.Bernoulli };
+// One estimator, two uses: the latent mean as features for another model, and the anomaly score. Declaring the
+// image shape is all it takes to get the image defaults (convolutions, an 8-dimensional latent, a Gaussian
+// likelihood on standardized pixels and the StandardizedSum score; README "Defaults").
+var options = new VaeOptions { Epochs = epochs, ImageShape = [1, 28, 28] };
 var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 var scored = model.Transform(test);
 var latent = scored.GetColumn<float[]>(options.LatentMeanColumnName).First();

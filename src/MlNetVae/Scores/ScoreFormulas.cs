@@ -27,7 +27,7 @@ internal static class ScoreFormulas
     }
 
     /// <summary>
-    /// The default anomaly score, <see cref="AnomalyScore.CorrectedNegElbo"/>: the reconstruction's divergence from the
+    /// Tables' default anomaly score, <see cref="AnomalyScore.CorrectedNegElbo"/>: the reconstruction's divergence from the
     /// row at z = posterior mean (the -ELBO without the entropy floor of the row itself) plus KL(q(z|x) || N(0, I)).
     /// </summary>
     public static T CorrectedNegElbo<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>

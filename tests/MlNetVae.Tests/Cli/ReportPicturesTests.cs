@@ -116,6 +116,25 @@ public class ReportPicturesTests
     }
 
     [Test]
+    public void HistogramOfAHeavyTailSpreadsTheBulkOverALogAxis()
+    {
+        // Image scores: the normal rows near 0 (z-scores), the other classes spread up to 1e5.
+        var random = new Random(5);
+        var isAnomaly = Enumerable.Range(0, 1000).Select(i => i % 2 == 0).ToArray();
+        var scores = isAnomaly.Select(a => a ? Math.Pow(10, 1 + 4 * random.NextDouble()) : random.NextDouble() - 0.5).ToArray();
+        using var folder = new TempFolder();
+        var figure = ScoreHistogram.Write(folder.Path, scores, 0.4, isAnomaly);
+        Assert.That(figure.Caption, Does.Contain("signed log scale").And.Contain("500 of 500 anomalies lie right of the dashed threshold"));
+        using var png = Png(Path.Combine(folder.Path, figure.File), 900, 480);
+        // On a linear axis the 500 normal rows would fill one bar of 1/50 of the width; on the log axis they cover several.
+        var blue = Blend(PlotStyle.Palette[0], 0.55);
+        var pixels = png.Pixels; // SKBitmap.Pixels copies the bitmap on every read
+        int columns = Enumerable.Range(0, png.Width).Count(x => Enumerable.Range(0, png.Height).Any(y => Near(pixels[y * png.Width + x], blue)));
+        Assert.That(columns, Is.GreaterThan(40), "columns of normal bars");
+        Assert.That(Figures["scores"].Caption, Does.Not.Contain("log scale"), "a bell-shaped score keeps its linear axis");
+    }
+
+    [Test]
     public void HistogramShowsBothClassesOnlyWhenLabelled()
     {
         using var labelled = Png("scores.png", 900, 480);
