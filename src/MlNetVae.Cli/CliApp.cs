@@ -1,24 +1,28 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using MlNetVae.Cli.Commands;
-using MlNetVae.Vae;
+using MlNetVae.Training;
 
 namespace MlNetVae.Cli;
 
 /// <summary>
-/// The <c>mlnetvae</c> command line. Exit codes: 0 success, 2 bad input or usage (one line on stderr, no
-/// stack trace, no output file), 1 an unexpected failure.
+/// The <c>mlnetvae</c> command line. Exit codes: 0 success, 2 bad input or usage (one line on stderr, no stack trace,
+/// no output file), 130 interrupted (SIGINT or SIGTERM: nothing half-written is left), 1 an unexpected failure.
 /// </summary>
 public static class CliApp
 {
+    private static readonly string[] Commands = ["train", "embed", "reconstruct", "score", "evaluate", "export", "sample", "report", "demo"];
+
     /// <summary>Runs one command line with the given output streams (the process's, or a test's).</summary>
     /// <param name="args">The arguments after the program name.</param>
     /// <param name="stdout">Where results (--json) go.</param>
     /// <param name="stderr">Where progress and errors go.</param>
     /// <param name="stderrIsTerminal">Draw a live progress bar (true) or print plain lines (false, e.g. CI or a test).</param>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
+    /// <param name="cancellation">Stops the command between steps (the process wires SIGINT and SIGTERM to it).</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal, CancellationToken cancellation = default)
     {
-        var console = new CliConsole(stdout, stderr, stderrIsTerminal);
+        var console = new CliConsole(stdout, stderr, stderrIsTerminal, cancellation);
         var root = new RootCommand("mlnetvae: variational autoencoders for tabular and image data (train, embed, reconstruct, score, evaluate, export, sample, report, demo)");
         foreach (var command in new[]
         {
@@ -28,6 +32,11 @@ public static class CliApp
         })
             root.Subcommands.Add(command);
 
+        if (args.Length > 0 && !args[0].StartsWith('-') && !Commands.Contains(args[0]))
+        {
+            stderr.WriteLine($"mlnetvae: error: unknown command '{args[0]}'; the commands are {string.Join(", ", Commands)} (see mlnetvae --help)");
+            return 2;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -45,7 +54,7 @@ public static class CliApp
         }
         catch (OperationCanceledException)
         {
-            stderr.WriteLine("mlnetvae: cancelled");
+            stderr.WriteLine("mlnetvae: interrupted; nothing was written");
             return 130;
         }
         catch (Exception e)
@@ -55,9 +64,23 @@ public static class CliApp
         }
     }
 
+    /// <summary>The process entry: SIGINT and SIGTERM cancel the running command instead of killing it mid-write.</summary>
+    public static int Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        return Run(args, Console.Out, Console.Error, stderrIsTerminal: !Console.IsErrorRedirected, cancel.Token);
+    }
+
     /// <summary>Errors caused by the input or the options, as opposed to bugs.</summary>
     private static bool IsUserError(Exception e) =>
-        e is UsageException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+        e is UsageException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or TrainingDivergedException or FormatException;
 
     /// <summary>A parse error with the option it concerns named first, when the parser's message leaves it out.</summary>
     private static string Describe(ParseError error)

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Data;
+using MlNetVae.ML;
 
 namespace MlNetVae.Cli;
 
@@ -18,18 +19,61 @@ internal sealed class ModelInput
         foreach (var option in new Option[] { _model, _data, _labels, _class, _labelColumn }) command.Options.Add(option);
     }
 
-    /// <summary>Loads the model, then the data with the model's schema.</summary>
-    public (VaeTransformer Model, VaeData Data) Load(ParseResult parse)
+    /// <summary>The input paths given, for the check that no output overwrites them.</summary>
+    public string?[] Paths(ParseResult parse) => [parse.GetValue(_model), parse.GetValue(_data), parse.GetValue(_labels)];
+
+    /// <summary>Loads the model, then the data read the way the model was trained (its CSV schema, its image size).</summary>
+    public (VaeTransformer Model, Dataset Data) Load(ParseResult parse)
     {
         var model = LoadModel(parse.GetValue(_model)!);
-        var data = DataLoader.ForModel(model, parse.GetValue(_data)!, parse.GetValue(_labels), parse.GetValue(_class), parse.GetValue(_labelColumn));
+        var info = ModelMetadata.Of(model);
+        var data = Dataset.Open(parse.GetValue(_data)!, parse.GetValue(_labels), parse.GetValue(_class), parse.GetValue(_labelColumn), info.Csv);
+        if (data.Csv is null && info.Csv is not null) throw new UsageException($"--data {data.Source}: the model was trained on CSV data, not images");
+        if (data.Features != model.Model.Features)
+            throw new UsageException($"--data {data.Source}: {data.Features} features per row, the model expects {model.Model.Features}");
         return (model, data);
     }
 
-    /// <summary>Reads a .vae file; a missing file is a usage error.</summary>
-    public static VaeTransformer LoadModel(string path)
+    /// <summary>Reads a model file.</summary>
+    public static VaeTransformer LoadModel(string path) => ModelFile.Load(path);
+}
+
+/// <summary>What the CLI saves with a model besides the model itself: how its data was read.</summary>
+/// <param name="Csv">The CSV schema, or null for image models.</param>
+/// <param name="ImageShape">(height, width) of image models.</param>
+/// <param name="ClassNames">Label i's name, when the training labels had names.</param>
+internal sealed record ModelMetadata(CsvSchema? Csv, (int Height, int Width)? ImageShape, IReadOnlyList<string>? ClassNames)
+{
+    private const string CsvKey = "csv_schema", ImageKey = "image_shape";
+
+    /// <summary>The metadata entries for a model trained on <paramref name="data"/>.</summary>
+    public static Dictionary<string, string> For(Dataset data)
     {
-        DataLoader.RequireFile(path, "--model");
-        return VaeTransformer.Load(path);
+        var m = new Dictionary<string, string>();
+        if (data.Csv is not null) m[CsvKey] = data.Csv.ToJson();
+        if (data.ImageShape is var (h, w)) m[ImageKey] = $"{h}x{w}";
+        return m;
     }
+
+    /// <summary>Reads the entries back; a model without them (saved by a library user) is read as plain rows.</summary>
+    public static ModelMetadata Of(VaeTransformer model)
+    {
+        var csv = model.Metadata.TryGetValue(CsvKey, out var json) ? CsvSchema.FromJson(json) : null;
+        (int, int)? image = null;
+        if (model.Metadata.TryGetValue(ImageKey, out var shape))
+        {
+            var parts = shape.Split('x');
+            if (parts.Length != 2 || !int.TryParse(parts[0], out int h) || !int.TryParse(parts[1], out int w) || h < 1 || w < 1 || (long)h * w != model.Model.Features)
+                throw new InvalidDataException($"the model's image shape '{shape}' does not fit its {model.Model.Features} features");
+            image = (h, w);
+        }
+        if (csv is not null && csv.FeatureNames.Count != model.Model.Features)
+            throw new InvalidDataException($"the model's CSV schema has {csv.FeatureNames.Count} features, the model {model.Model.Features}");
+        return new ModelMetadata(csv, image, csv?.Label is { Categories.Length: > 0 } label ? label.Categories : null);
+    }
+
+    /// <summary>The feature names: the CSV's, pixel_r_c for images, f0.. otherwise.</summary>
+    public IReadOnlyList<string> FeatureNames(int features) =>
+        Csv?.FeatureNames ?? (ImageShape is var (_, w) ? Enumerable.Range(0, features).Select(i => $"pixel_{i / w}_{i % w}").ToArray()
+            : Enumerable.Range(0, features).Select(i => $"f{i}").ToArray());
 }

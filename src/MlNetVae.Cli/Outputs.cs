@@ -1,21 +1,22 @@
 using System.Globalization;
 using System.Text.Json;
-using MlNetVae.Pipeline;
+using MlNetVae.Cli.Output;
 
 namespace MlNetVae.Cli;
 
 /// <summary>
-/// Output files and folders. Paths are checked before any work starts (a missing folder fails fast), and every
-/// file is written atomically, so a failure never leaves a partial output behind.
+/// Output files and folders. Paths are checked before any work starts (a missing folder fails fast, an output that
+/// is an input is refused), and every file is written atomically, so a failure never leaves a partial output behind.
 /// </summary>
 internal static class Outputs
 {
-    /// <summary>Fails when the folder that would hold the file <paramref name="path"/> does not exist.</summary>
-    public static void CheckFile(string path, string option = "--out")
+    /// <summary>Fails when the folder that would hold the file <paramref name="path"/> does not exist, or when the path is an input.</summary>
+    public static void CheckFile(string path, IEnumerable<string?> inputs, string option = "--out")
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder)) throw new UsageException($"{option} {path}: the folder {folder} does not exist");
         if (Directory.Exists(path)) throw new UsageException($"{option} {path}: is a folder, expected a file path");
+        OutputPath.EnsureNotInput(path, inputs);
     }
 
     /// <summary>Fails when the output folder's parent does not exist (the folder itself is created).</summary>
@@ -34,7 +35,7 @@ internal static class Outputs
     public static void WriteFolder(string folder, Action<string> fill)
     {
         string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(temp);
         try
         {
@@ -54,21 +55,19 @@ internal static class Outputs
         foreach (var sub in Directory.GetDirectories(source)) MoveInto(sub, Path.Combine(target, Path.GetFileName(sub)));
     }
 
-    /// <summary>Writes a CSV: the header, then one line per row, numbers round-tripping in invariant culture.</summary>
-    public static void WriteCsv(string path, IReadOnlyList<string> header, int rows, Action<int, List<string>> row)
+    /// <summary>Writes a CSV atomically: the header, then the lines <paramref name="rows"/> yields (cells already formatted).</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
         AtomicFile.WriteText(path, writer =>
         {
-            writer.WriteLine(string.Join(',', header));
-            var cells = new List<string>(header.Count);
-            for (int r = 0; r < rows; r++)
-            {
-                cells.Clear();
-                row(r, cells);
-                writer.WriteLine(string.Join(',', cells));
-            }
+            writer.WriteLine(string.Join(',', header.Select(Quote)));
+            foreach (var row in rows) writer.WriteLine(string.Join(',', row.Select(Quote)));
         });
     }
+
+    /// <summary>A cell quoted when it holds a comma, a quote or a line break (RFC 4180).</summary>
+    private static string Quote(string cell) =>
+        cell.AsSpan().IndexOfAny(",\"\r\n") < 0 ? cell : $"\"{cell.Replace("\"", "\"\"")}\"";
 
     public static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 

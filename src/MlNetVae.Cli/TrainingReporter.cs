@@ -1,4 +1,4 @@
-using MlNetVae.Vae;
+using MlNetVae.Training;
 using Spectre.Console;
 
 namespace MlNetVae.Cli;
@@ -47,6 +47,11 @@ internal static class TrainingReporter
     {
         public void Report(TrainingProgress value)
         {
+            if (value.Epoch == 0)
+            {
+                task.Description = Markup.Escape($"reading rows: {value.Step}");
+                return;
+            }
             task.Value = value.Epoch - 1 + value.Step / (double)value.StepsPerEpoch;
             task.Description = Markup.Escape($"epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:F3}  KL {value.Kl:F3}");
         }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MlNetVae.Pipeline;
-using MlNetVae.Scoring;
-using MlNetVae.Vae;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Training;
 
 namespace MlNetVae.Benchmarks;
 
@@ -14,12 +14,14 @@ namespace MlNetVae.Benchmarks;
 /// Fashion-MNIST: train on the 6,000 training images of one class, score the 10,000 test images, the other nine
 /// classes are the anomalies. Tabular: sklearn's breast cancer table, 60% of the benign rows train, the rest of
 /// them and every malignant row test; several seeded splits, exported by the script as CSV.
-/// Usage: <c>anomaly [--classes 0,1,...,9] [--splits 5] [--epochs N (overrides the default, for quick looks only)]</c>.
+/// Fashion-MNIST rows carry their image shape (1 x 28 x 28), as the CLI gives IDX files, so the default options pick the
+/// image architecture; <c>--dense</c> drops the shape to compare. Any option can be set as <c>--set flag=value</c>
+/// (the CLI's flag names; repeatable). Baselines are cached in <c>--cache DIR</c> (default /tmp/mlnetvae-baselines).
+/// Usage: <c>anomaly [--classes 0,1,...,9] [--splits 5] [--dense] [--set epochs=20 ...] [--skip-tabular]</c>.
 /// </summary>
 public static class AnomalyBenchmark
 {
-    private const string Data = "/usr/share/datasets/fashion-mnist";
-    private static readonly AnomalyScore[] Scores = Enum.GetValues<AnomalyScore>();
+    private static readonly AnomalyScore[] AllScores = Enum.GetValues<AnomalyScore>();
     private static readonly string[] Baselines = ["iforest", "ocsvm", "pca"];
 
     /// <summary>Runs the harness and prints an AUROC table per data set, with means, and the wall time.</summary>
@@ -29,25 +31,31 @@ public static class AnomalyBenchmark
         var classes = Option(args, "--classes", "0,1,2,3,4,5,6,7,8,9").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
         int splits = int.Parse(Option(args, "--splits", "5"));
         var options = new VaeOptions();
-        if (Array.IndexOf(args, "--epochs") >= 0) options = options with { Epochs = int.Parse(Option(args, "--epochs", "")) };
-        Console.WriteLine($"VaeOptions: {Describe(options)}; default score {AnomalyScorer.DefaultScore}");
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] != "--set") continue;
+            var (flag, text) = (args[i + 1].Split('=', 2)[0], args[i + 1].Split('=', 2)[1]);
+            var info = OptionCatalog.All.Single(o => o.Attribute.Flag == flag);
+            options = options with { };
+            info.Property.SetValue(options, OptionCatalog.Parse(info, text));
+        }
+        var images = args.Contains("--dense") ? options : options with { ImageShape = options.ImageShape ?? [1, 28, 28] };
+        Console.WriteLine($"VaeOptions: {Describe(images)}; default score for images {MlNetVae.Spec.VaeSpec.DefaultScore(true)}, tables {MlNetVae.Spec.VaeSpec.DefaultScore(false)}");
 
-        var trainImages = IdxFile.ReadImages($"{Data}/train-images-idx3-ubyte.gz", out _, out _);
-        var trainLabels = IdxFile.ReadLabels($"{Data}/train-labels-idx1-ubyte.gz");
-        var testImages = IdxFile.ReadImages($"{Data}/t10k-images-idx3-ubyte.gz", out _, out _);
-        var testLabels = IdxFile.ReadLabels($"{Data}/t10k-labels-idx1-ubyte.gz");
+        var (trainImages, trainLabels) = FashionMnist.Train();
+        var (testImages, testLabels) = FashionMnist.Test();
         var fashion = new List<(string Name, Dictionary<string, double> Auroc)>();
         foreach (int c in classes)
         {
             var baselines = RunBaselines("fashion", "--class", c.ToString(CultureInfo.InvariantCulture));
-            var train = trainImages.Where((_, i) => trainLabels[i] == c).ToArray();
+            var train = FashionMnist.Rows(trainImages, trainLabels, l => l == c);
             var anomalous = testLabels.Select(l => l != c).ToArray();
-            fashion.Add(($"class {c}", Evaluate(train, testImages, anomalous, options, baselines)));
+            fashion.Add(($"class {c}", Evaluate(train, testImages, FashionMnist.Features, anomalous, images, baselines)));
             PrintTable("Fashion-MNIST one-class", fashion);
         }
 
         var tabular = new List<(string Name, Dictionary<string, double> Auroc)>();
-        for (int seed = 0; seed < splits; seed++)
+        for (int seed = 0; seed < (args.Contains("--skip-tabular") ? 0 : splits); seed++)
         {
             string dir = Path.Combine(Path.GetTempPath(), $"mlnetvae-anomaly-bc-{Environment.ProcessId}-{seed}");
             var baselines = RunBaselines("breast-cancer", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", dir);
@@ -55,18 +63,18 @@ public static class AnomalyBenchmark
             var test = ReadCsv(Path.Combine(dir, "test.csv"));
             Directory.Delete(dir, recursive: true);
             var anomalous = test.Select(r => r[^1] == 1f).ToArray();
-            tabular.Add(($"split {seed}", Evaluate(train, test.Select(r => r[..^1]).ToArray(), anomalous, options, baselines)));
+            tabular.Add(($"split {seed}", Evaluate(train.SelectMany(r => r).ToArray(), test.SelectMany(r => r[..^1]).ToArray(), train[0].Length, anomalous, options, baselines)));
         }
-        PrintTable("Breast cancer one-class (benign = normal)", tabular);
+        if (tabular.Count > 0) PrintTable("Breast cancer one-class (benign = normal)", tabular);
         Console.WriteLine($"wall time {clock.Elapsed.TotalMinutes:F1} min");
     }
 
-    private static Dictionary<string, double> Evaluate(float[][] train, float[][] test, bool[] anomalous, VaeOptions options, Dictionary<string, double> baselines)
+    private static Dictionary<string, double> Evaluate(float[] train, float[] test, int features, bool[] anomalous, VaeOptions options, Dictionary<string, double> baselines)
     {
         var clock = Stopwatch.StartNew();
-        var (model, _) = VaeTrainer.Train(train, options);
-        var scorer = AnomalyScorer.Fit(model, train);
-        var auroc = scorer.Score(test, Scores).ToDictionary(p => p.Key.ToString(), p => Auroc.Compute(p.Value, anomalous));
+        var (model, _) = VaeTrainer.Train(train, features, options);
+        var scorer = new AnomalyScorer(model.WithScoreStatistics(ScoreStatistics.Fit(model, train)));
+        var auroc = AllScores.ToDictionary(s => s.ToString(), s => Auroc.Compute(scorer.Score(test, s), anomalous));
         foreach (var (name, value) in baselines) auroc[name] = value;
         Console.Error.WriteLine($"  trained and scored in {clock.Elapsed.TotalSeconds:F1} s");
         return auroc;
@@ -74,7 +82,7 @@ public static class AnomalyBenchmark
 
     private static void PrintTable(string title, List<(string Name, Dictionary<string, double> Auroc)> rows)
     {
-        string[] columns = [.. Scores.Select(s => s.ToString()), .. Baselines];
+        string[] columns = [.. AllScores.Select(s => s.ToString()), .. Baselines];
         Console.WriteLine($"\n{title}: AUROC");
         Console.WriteLine($"{"",-9}" + string.Concat(columns.Select(c => $"{Short(c),10}")));
         foreach (var (name, auroc) in rows)
@@ -86,20 +94,27 @@ public static class AnomalyBenchmark
 
     private static Dictionary<string, double> RunBaselines(params string[] arguments)
     {
+        // The sklearn detectors take minutes per class; their result depends only on the split, so it is cached.
+        string cache = Path.Combine(Path.GetTempPath(), "mlnetvae-baselines", string.Join("_", arguments.Where(a => !a.Contains('/'))) + ".json");
+        bool exports = arguments.Contains("--out");
+        if (!exports && File.Exists(cache)) return JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(cache))!;
         string script = Path.Combine(RepoRoot(), "tests", "reference", "anomaly_baselines.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [script, .. arguments]) { RedirectStandardOutput = true };
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, .. arguments]) { RedirectStandardOutput = true, WorkingDirectory = "/" };
         using var process = Process.Start(psi)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"anomaly_baselines.py {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Trim().Split('\n')[^1])!;
+        string json = output.Trim().Split('\n')[^1];
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+        File.WriteAllText(cache, json);
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
     }
 
     private static float[][] ReadCsv(string path) =>
         File.ReadLines(path).Select(line => line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
 
     private static string Describe(VaeOptions o) =>
-        $"hidden [{string.Join(",", o.EncoderHidden)}], latent {o.LatentSize}, {o.Activation}, likelihood {o.Likelihood}, batch {o.BatchSize}, lr {o.LearningRate}, epochs {o.Epochs}, beta {o.Beta}";
+        OptionCatalog.ToJson(o);
 
     private static string RepoRoot()
     {

@@ -4,13 +4,21 @@ using MlNetVae.Benchmarks;
 // Summary modes print the tables we quote; anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Gemm*'`).
 //   gemm-summary     GEMM GFLOP/s vs OpenBLAS at the reference VAE's shapes and 1024^3, 1 and 2 threads
 //   vae              reference VAE here and in PyTorch, side by side (quality and throughput)
+//   conv             conv encoder + transposed-conv decoder, forward + backward, here and in PyTorch (images/s)
+//   backends         reference VAE on the managed engine, TorchSharp and PyTorch 1.13 (throughput rounds, test -ELBO)
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
+//   defaults         default-score AUROC on the demo, breast cancer and the tabular sample, defaults vs an lr x batch sweep
+//   transform        the ML.NET transform vs ApplyOnnxModel on 10,000 test images; memory over 1,000,000 rows
 //   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
     case ["vae", ..]: VaeTrainingBenchmark.Run(args); break;
+    case ["conv", ..]: ConvBenchmark.Run(args); break;
+    case ["backends", ..]: BackendBenchmark.Run(args); break;
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
+    case ["transform", ..]: ScorerBenchmark.Transform(args); break;
+    case ["defaults", ..]: DefaultsSweep.Run(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
 }

@@ -1,96 +1,199 @@
 using System.Diagnostics;
-using BenchmarkDotNet.Attributes;
-using MlNetVae.Engine.Randomness;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MlNetVae.ML;
 using MlNetVae.Onnx;
-using MlNetVae.Vae;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Training;
 
 namespace MlNetVae.Benchmarks;
 
 /// <summary>
-/// Scorer throughput, managed engine vs ONNX Runtime, both on one thread, for the reference-sized model
-/// (784-400-20, Bernoulli, random weights): batch 1 (how ML.NET feeds ONNX, row by row) and batch 1024.
+/// Scoring throughput of the reference-sized model (784-400-20, Bernoulli), side by side in one process:
+/// <c>scorer-summary</c>: the managed scorer vs an ONNX Runtime session on the same scorer.onnx, one thread, batch 1 and 1024;
+/// <c>transform</c>: the ML.NET transform (a cursor over its Score column) vs ML.NET's own ApplyOnnxModel on the same
+/// graph, on the 10,000 Fashion-MNIST test images, then the peak memory of a transform over 1,000,000 generated rows.
 /// </summary>
-public class ScorerBenchmark
+public static class ScorerBenchmark
 {
-    private VaeInference _managed = null!, _ort = null!;
-    private float[] _rows = [], _scores = [];
-
-    /// <summary>Rows per call.</summary>
-    [Params(1, 1024)]
-    public int Batch { get; set; }
-
-    [GlobalSetup]
-    public void Setup() => (_managed, _ort, _rows, _scores) = Create(Batch);
-
-    [GlobalCleanup]
-    public void Cleanup()
+    /// <summary>A 784-400-20 model with weights trained one epoch on Fashion-MNIST (so the scores are realistic).</summary>
+    private static VaeModelParameters Model(float[] train)
     {
-        _managed.Dispose();
-        _ort.Dispose();
+        var options = new VaeOptions { Epochs = 1, Likelihood = LikelihoodKind.Bernoulli, EncoderHidden = [400], LatentSize = 20, Backend = TrainingBackend.Managed };
+        return VaeTrainer.Train(train.AsSpan(0, 10_000 * FashionMnist.Features), FashionMnist.Features, options).Model;
     }
 
-    [Benchmark(Baseline = true)]
-    public void Managed() => _managed.Score(_rows, _scores);
-
-    [Benchmark]
-    public void OnnxRuntime() => _ort.Score(_rows, _scores);
-
-    /// <summary>
-    /// Side-by-side summary without BenchmarkDotNet: for each batch size, alternating rounds of managed and ORT
-    /// scoring in one process, printing the median rows/s of each and their ratio (managed / ORT).
-    /// </summary>
+    /// <summary>Managed vs ONNX Runtime on one thread, batch 1 and 1024: median rows/s over alternating rounds.</summary>
     public static void Summary(int rounds = 11, double secondsPerRound = 0.3)
     {
+        var (train, _) = FashionMnist.Train();
+        var model = Model(train);
+        using var session = new InferenceSession(OnnxExport.Scorer(model), new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 });
+        var scorer = new AnomalyScorer(model, threads: 1);
         Console.WriteLine("scorer, 784-400-20 Bernoulli, 1 thread: median rows/s over alternating rounds");
         foreach (int batch in new[] { 1, 1024 })
         {
-            var (managed, ort, rows, scores) = Create(batch);
-            using (managed)
-            using (ort)
+            var rows = train.AsSpan(0, batch * FashionMnist.Features).ToArray();
+            void Managed() => scorer.Score(rows);
+            void Ort()
             {
-                var m = new List<double>();
-                var o = new List<double>();
-                Measure(managed, rows, scores, 0.2);
-                Measure(ort, rows, scores, 0.2);
-                for (int r = 0; r < rounds; r++)
-                {
-                    m.Add(Measure(managed, rows, scores, secondsPerRound));
-                    o.Add(Measure(ort, rows, scores, secondsPerRound));
-                }
-                double mm = Median(m), om = Median(o);
-                Console.WriteLine($"batch {batch,5}: managed {mm,12:N0} rows/s   ONNX Runtime {om,12:N0} rows/s   ratio {mm / om:F2}x");
+                using var r = session.Run([NamedOnnxValue.CreateFromTensor(OnnxNames.Features, new DenseTensor<float>(rows, [batch, FashionMnist.Features]))], [OnnxNames.Score]);
             }
+            var m = new List<double>();
+            var o = new List<double>();
+            Rate(Managed, batch, 0.2);
+            Rate(Ort, batch, 0.2);
+            for (int i = 0; i < rounds; i++)
+            {
+                m.Add(Rate(Managed, batch, secondsPerRound));
+                o.Add(Rate(Ort, batch, secondsPerRound));
+            }
+            Console.WriteLine($"batch {batch,4}: managed {Median(m),9:F0} rows/s, ONNX Runtime {Median(o),9:F0} rows/s, ratio {Median(m) / Median(o):F2}x");
         }
     }
 
-    private static (VaeInference Managed, VaeInference Ort, float[] Rows, float[] Scores) Create(int batch)
+    /// <summary>The ML.NET transform vs ApplyOnnxModel on the same graph, then memory over a million rows.</summary>
+    public static void Transform(string[] args)
     {
-        // Bernoulli preprocessing (mean 0, scale 1) for 784 pixel columns; the weights stay at their seeded initialization.
-        var options = new VaeOptions { Likelihood = LikelihoodKind.Bernoulli, Threads = 1 };
-        var preprocessor = new Preprocessor(Enumerable.Repeat(ColumnKind.Bernoulli, 784).ToArray(), new float[784], Enumerable.Repeat(1f, 784).ToArray(), []);
-        var model = new VaeModel(options, preprocessor);
-        var rows = new float[batch * 784];
-        var rng = new Rng(5);
-        for (int i = 0; i < rows.Length; i++) rows[i] = rng.NextFloat();
-        return (new VaeInference(model, InferenceBackend.Managed, threads: 1), new VaeInference(model, InferenceBackend.OnnxRuntime, threads: 1), rows, new float[batch]);
-    }
-
-    /// <summary>Rows per second scoring the same batch again and again for about <paramref name="seconds"/>.</summary>
-    private static double Measure(VaeInference inference, float[] rows, float[] scores, double seconds)
-    {
-        long calls = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds)
+        int rounds = args.Contains("--rounds") ? int.Parse(args[Array.IndexOf(args, "--rounds") + 1]) : 5;
+        var (train, _) = FashionMnist.Train();
+        var (test, _) = FashionMnist.Test();
+        var model = Model(train);
+        var ml = new MLContext(seed: 1);
+        var rows = new ImageRows(test, FashionMnist.Features);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows.Count).Select(rows.At), rows.Schema);
+        // The benchmark wraps an already-trained model, as a loaded one would be.
+        var transformer = new VaeTransformer(model, model.Spec.Options, new AnomalyThreshold(1e9, ThresholdMethod.Manual, 0), null, null);
+        var scorerFile = Path.Combine(Path.GetTempPath(), $"mlnetvae-scorer-{Environment.ProcessId}.onnx");
+        File.WriteAllBytes(scorerFile, OnnxExport.Scorer(model));
+        var onnx = ml.Transforms.CopyColumns(OnnxNames.Features, "Features")
+            .Append(ml.Transforms.ApplyOnnxModel([OnnxNames.Score], [OnnxNames.Features], scorerFile)).Fit(data);
+        double Ours() => Count(transformer.Transform(data), transformer.Options.ScoreColumnName, scalar: true);
+        double Theirs() => Count(onnx.Transform(data), OnnxNames.Score, scalar: false);
+        Ours();
+        Theirs();
+        var ratios = new List<double>();
+        for (int r = 0; r < rounds; r++)
         {
-            inference.Score(rows, scores);
-            calls++;
+            double a = Ours(), b = Theirs();
+            ratios.Add(a / b);
+            Console.WriteLine($"round {r + 1}: ML.NET transform (managed, batched) {a:F0} rows/s, ApplyOnnxModel {b:F0} rows/s, ratio {a / b:F2}x");
         }
-        return calls * scores.Length / clock.Elapsed.TotalSeconds;
+        ratios.Sort();
+        Console.WriteLine($"10,000 Fashion-MNIST test images, cursor over Score: median ratio {ratios[ratios.Count / 2]:F2}x (min {ratios[0]:F2}, max {ratios[^1]:F2})");
+        File.Delete(scorerFile);
+
+        // Memory: a transform over generated rows; the working set must not grow with the row count.
+        foreach (int count in new[] { 100_000, 1_000_000 })
+        {
+            var generated = new GeneratedView(count, FashionMnist.Features);
+            GC.Collect();
+            long before = Process.GetCurrentProcess().WorkingSet64;
+            var clock = Stopwatch.StartNew();
+            double rate = Count(transformer.Transform(generated), transformer.Options.ScoreColumnName, scalar: true, maxRows: count);
+            Process.GetCurrentProcess().Refresh();
+            Console.WriteLine($"{count,9} generated rows: {rate:F0} rows/s; working set {before >> 20} MB before, {Process.GetCurrentProcess().WorkingSet64 >> 20} MB after, peak {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB");
+        }
+    }
+
+    /// <summary>Rows per second of a cursor reading one score column to the end.</summary>
+    private static double Count(IDataView view, string column, bool scalar, long maxRows = long.MaxValue)
+    {
+        var clock = Stopwatch.StartNew();
+        var col = view.Schema[column];
+        using var cursor = view.GetRowCursor([col]);
+        long n = 0;
+        double sum = 0;
+        if (scalar)
+        {
+            var get = cursor.GetGetter<float>(col);
+            float v = 0;
+            while (n < maxRows && cursor.MoveNext()) { get(ref v); sum += v; n++; }
+        }
+        else
+        {
+            var get = cursor.GetGetter<VBuffer<float>>(col);
+            var v = default(VBuffer<float>);
+            while (n < maxRows && cursor.MoveNext()) { get(ref v); sum += v.GetValues()[0]; n++; }
+        }
+        if (double.IsNaN(sum)) throw new InvalidOperationException("NaN score");
+        return n / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Rate(Action run, int rows, double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        long n = 0;
+        while (clock.Elapsed.TotalSeconds < seconds) { run(); n += rows; }
+        return n / clock.Elapsed.TotalSeconds;
     }
 
     private static double Median(List<double> values)
     {
-        values.Sort();
-        return values[values.Count / 2];
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>Test images as rows of a Features column.</summary>
+    private sealed class ImageRows(float[] images, int features)
+    {
+        public int Count => images.Length / features;
+
+        public SchemaDefinition Schema
+        {
+            get
+            {
+                var s = SchemaDefinition.Create(typeof(Row));
+                s[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
+                return s;
+            }
+        }
+
+        public Row At(int i) => new() { Features = images.AsSpan(i * features, features).ToArray() };
+    }
+
+    /// <summary>One row.</summary>
+    public sealed class Row
+    {
+        /// <summary>The pixels.</summary>
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>An IDataView of <c>count</c> generated image-like rows, made on the fly (nothing held).</summary>
+    private sealed class GeneratedView(long count, int features) : IDataView
+    {
+        public DataViewSchema Schema { get; } = Build(features);
+        public bool CanShuffle => false;
+        public long? GetRowCount() => count;
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, count, features);
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded)];
+
+        private static DataViewSchema Build(int features)
+        {
+            var b = new DataViewSchema.Builder();
+            b.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, features));
+            return b.ToSchema();
+        }
+
+        private sealed class Cursor(GeneratedView view, long count, int features) : DataViewRowCursor
+        {
+            private long _position = -1;
+            public override DataViewSchema Schema => view.Schema;
+            public override long Position => _position;
+            public override long Batch => 0;
+            public override bool MoveNext() => ++_position < count;
+            public override bool IsColumnActive(DataViewSchema.Column column) => true;
+            public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+                (ValueGetter<TValue>)(Delegate)(ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) =>
+                {
+                    var e = VBufferEditor.Create(ref v, features);
+                    for (int j = 0; j < features; j++) e.Values[j] = ((_position * 31 + j * 7) % 97) / 97f;
+                    v = e.Commit();
+                });
+        }
     }
 }

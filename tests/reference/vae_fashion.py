@@ -4,6 +4,11 @@
 Encoder 784-400-20 (ReLU), decoder 20-400-784 (logits), pixels / 255 as Bernoulli targets, batch 128,
 Adam lr 1e-3. Prints one JSON line: training samples/s, epochs, seconds, and the test-set negative ELBO
 per image (one z sample per image, as the example's test loop does).
+
+--conv trains MlNetVae's default image model instead: Conv2d(1, 32, 4, 2, 1), ReLU, Conv2d(32, 64, 4, 2, 1), ReLU,
+Linear(3136, 2 x 8); decoder Linear(8, 3136), ReLU, ConvTranspose2d(64, 32, 4, 2, 1), ReLU, ConvTranspose2d(32, 1, 4, 2, 1);
+pixels standardized per pixel (population std, 1 for constant pixels) with a Gaussian likelihood whose log-variance
+is learned per pixel (initialized to 0), the NLL in standardized units, as MlNetVae computes it.
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/vae_fashion.py --epochs 10 --threads 2
 """
 import argparse
@@ -20,6 +25,7 @@ p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--epochs", type=int, default=10)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--conv", action="store_true", help="MlNetVae's default image model (see above)")
 p.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
 args = p.parse_args()
 torch.manual_seed(args.seed)
@@ -36,6 +42,31 @@ train = images("train-images-idx3-ubyte.gz")
 if args.train_limit:
     train = train[:args.train_limit]
 test = images("t10k-images-idx3-ubyte.gz")
+
+
+class ConvVAE(torch.nn.Module):
+    def __init__(self, latent=8):
+        super().__init__()
+        self.latent = latent
+        self.enc = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 32, 4, 2, 1), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 4, 2, 1), torch.nn.ReLU(),
+            torch.nn.Flatten(), torch.nn.Linear(64 * 7 * 7, 2 * latent))
+        self.dec = torch.nn.Sequential(
+            torch.nn.Linear(latent, 64 * 7 * 7), torch.nn.ReLU(), torch.nn.Unflatten(1, (64, 7, 7)),
+            torch.nn.ConvTranspose2d(64, 32, 4, 2, 1), torch.nn.ReLU(), torch.nn.ConvTranspose2d(32, 1, 4, 2, 1), torch.nn.Flatten())
+        self.log_var = torch.nn.Parameter(torch.zeros(784))
+
+    def forward(self, x):
+        h = self.enc(x.view(-1, 1, 28, 28))
+        mu, logvar = h[:, :self.latent], h[:, self.latent:]
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.dec(z), mu, logvar
+
+
+def gaussian_loss_fn(mean, x, mu, logvar, log_var):
+    nll = 0.5 * torch.sum(np.log(2 * np.pi) + log_var + (x - mean).pow(2) * torch.exp(-log_var))
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return nll + kld
 
 
 class VAE(torch.nn.Module):
@@ -60,7 +91,15 @@ def loss_fn(logits, x, mu, logvar):
     return bce + kld
 
 
-model = VAE()
+if args.conv:
+    center = train.mean(0)
+    spread = train.std(0, unbiased=False)
+    spread = torch.where(spread > 1e-12, spread, torch.ones_like(spread))
+    train, test = (train - center) / spread, (test - center) / spread
+    model = ConvVAE()
+    loss_fn = lambda out, x, mu, logvar: gaussian_loss_fn(out, x, mu, logvar, model.log_var)
+else:
+    model = VAE()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 start = time.perf_counter()
 for epoch in range(args.epochs):
@@ -80,7 +119,7 @@ with torch.no_grad():
         logits, mu, logvar = model(x)
         total += loss_fn(logits, x, mu, logvar).item()
 print(json.dumps({
-    "peer": f"pytorch {torch.__version__}", "threads": args.threads, "epochs": args.epochs,
+    "peer": f"pytorch {torch.__version__}", "model": "conv" if args.conv else "dense", "threads": args.threads, "epochs": args.epochs,
     "train_rows": len(train), "seconds": round(seconds, 3),
     "samples_per_second": round(args.epochs * len(train) / seconds, 1),
     "test_neg_elbo": round(total / len(test), 3)}))

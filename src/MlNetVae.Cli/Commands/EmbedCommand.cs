@@ -1,8 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
+using MlNetVae.Cli.Data;
+using MlNetVae.ML;
+using MlNetVae.Spec;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>embed</c>: each row's posterior mean, <c>row,z0,z1,...</c>.</summary>
+/// <summary><c>embed</c>: each row's posterior mean, <c>row,z0,z1,...</c>, from the transformer's LatentMean column, streamed.</summary>
 internal static class EmbedCommand
 {
     public static Command Create(CliConsole console)
@@ -15,17 +19,21 @@ internal static class EmbedCommand
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
-            Outputs.CheckFile(outPath);
+            Outputs.CheckFile(outPath, input.Paths(parse));
             var (model, data) = input.Load(parse);
-            var z = model.Encode(data);
-            var header = new[] { "row" }.Concat(Enumerable.Range(0, model.Model.LatentSize).Select(j => $"z{j}")).ToArray();
-            Outputs.WriteCsv(outPath, header, z.Length, (r, cells) =>
+            int k = model.Model.LatentSize;
+            string column = model.Options.LatentMeanColumnName;
+            var view = model.WithOptions(o => o with { OutputColumns = VaeColumns.LatentMean }).Transform(data.View);
+            long rows = 0;
+            IEnumerable<IReadOnlyList<string>> Lines()
             {
-                cells.Add(r.ToString());
-                cells.AddRange(z[r].Select(Outputs.Number));
-            });
-            console.Error.WriteLine($"embedded {z.Length} rows into {model.Model.LatentSize} dimensions: {outPath}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { rows = z.Length, latent_size = model.Model.LatentSize, @out = outPath });
+                foreach (var chunk in ColumnChunks.Read(view, 4096, column))
+                    for (int i = 0; i < chunk.Rows; i++, rows++)
+                        yield return [(chunk.FirstRow + i).ToString(CultureInfo.InvariantCulture), .. chunk.Row(column, i).ToArray().Select(Outputs.Number)];
+            }
+            Outputs.WriteCsv(outPath, ["row", .. Enumerable.Range(0, k).Select(j => $"z{j}")], Lines());
+            console.Error.WriteLine($"embedded {rows} rows into {k} dimensions: {outPath}");
+            if (parse.GetValue(json)) Outputs.Json(console, new { rows, latent_size = k, @out = outPath });
             return 0;
         });
         return command;

@@ -1,30 +1,46 @@
 using System.CommandLine;
-using MlNetVae.Vae;
+using MlNetVae.Cli.Data;
+using MlNetVae.Inference;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>evaluate</c>: mean -ELBO and its parts, the IWAE bound, and the active latent units on a data set.</summary>
+/// <summary><c>evaluate</c>: mean -ELBO and its parts, the IWAE bound, and the active latent units on a data set, streamed in blocks.</summary>
 internal static class EvaluateCommand
 {
     public static Command Create(CliConsole console)
     {
         var input = new ModelInput();
-        var iwae = CommonOptions.Positive("--iwae", 50, "importance samples for iwae_nll (0 = skip)", allowZero: true);
-        var samples = CommonOptions.Positive("--samples", 1, "z draws per row for neg_elbo (0 = at the posterior mean)", allowZero: true);
-        var seed = new Option<int>("--seed") { Description = "seed of the draws", DefaultValueFactory = _ => 1 };
+        var iwae = CommonOptions.Count("--iwae", 50, "importance samples for iwae_nll (0 = skip)");
+        var samples = CommonOptions.Count("--samples", 1, "z draws per row for neg_elbo (0 = at the posterior mean)");
+        var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var command = new Command("evaluate", "report mean -ELBO, reconstruction, KL, IWAE -log p(x) and active units") { iwae, samples, seed, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
+            int k = CommonOptions.Checked(parse, iwae, 0, 100_000), s = CommonOptions.Checked(parse, samples, 0, 10_000);
             var (model, data) = input.Load(parse);
-            int k = parse.GetValue(iwae);
-            var scores = model.ScoreDetails(data, new ScoreOptions(Samples: parse.GetValue(samples), IwaeSamples: k, Seed: parse.GetValue(seed)));
-            int? active = data.Count >= 2 ? model.Model.Diagnose(data.Rows).ActiveUnits : null;
+            var inference = new VaeInference(model.Model, model.Options.Threads);
+            int block = 0;
+            double reconstruction = 0, kl = 0, iw = 0;
+            var activity = new LatentActivity(inference);
+            long rows = 0;
+            foreach (var chunk in ColumnChunks.Read(data.View, 4096, RowsDataView.FeaturesColumn))
+            {
+                console.Cancellation.ThrowIfCancellationRequested();
+                var x = chunk[RowsDataView.FeaturesColumn];
+                int blockSeed = unchecked(parse.GetValue(seed) + 7919 * block++);
+                var (r, q) = inference.Elbo(x, s, blockSeed);
+                reconstruction += r.Sum();
+                kl += q.Sum();
+                if (k > 0) iw += inference.IwaeNll(x, k, blockSeed).Sum();
+                activity.Add(x);
+                rows += chunk.Rows;
+            }
             var result = new Dictionary<string, object?>
             {
-                ["rows"] = data.Count, ["neg_elbo"] = scores.NegElbo.Average(), ["reconstruction"] = scores.Reconstruction.Average(),
-                ["kl"] = scores.Kl.Average(), ["iwae_nll"] = scores.IwaeNll?.Average(), ["active_units"] = active,
+                ["rows"] = rows, ["neg_elbo"] = (reconstruction + kl) / rows, ["reconstruction"] = reconstruction / rows,
+                ["kl"] = kl / rows, ["iwae_nll"] = k > 0 ? iw / rows : null, ["active_units"] = rows >= 2 ? activity.Result().ActiveUnits : null,
             };
             if (parse.GetValue(json)) Outputs.Json(console, result);
             else foreach (var (name, value) in result) console.Out.WriteLine($"{name}: {value}");

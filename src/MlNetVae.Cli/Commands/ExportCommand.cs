@@ -1,10 +1,11 @@
 using System.CommandLine;
+using MlNetVae.Cli.Output;
 using MlNetVae.Onnx;
-using MlNetVae.Pipeline;
+using MlNetVae.Scores;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>export</c>: writes encoder.onnx, decoder.onnx and scorer.onnx of a model into a folder.</summary>
+/// <summary><c>export</c>: writes encoder.onnx, decoder.onnx and scorer.onnx of a model into a folder (onnx/CONTRACT.md).</summary>
 internal static class ExportCommand
 {
     public static Command Create(CliConsole console)
@@ -17,12 +18,15 @@ internal static class ExportCommand
         {
             string folder = parse.GetValue(output)!;
             Outputs.CheckFolder(folder);
-            var vae = ModelInput.LoadModel(parse.GetValue(model)!).Model;
+            var transformer = ModelInput.LoadModel(parse.GetValue(model)!);
+            var vae = transformer.Model;
+            var scorer = new ScorerExportOptions(transformer.Score,
+                ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo, (float)transformer.Threshold.Value);
             Outputs.WriteFolder(folder, temp =>
             {
                 AtomicFile.Write(Path.Combine(temp, OnnxNames.EncoderFile), s => s.Write(OnnxExport.Encoder(vae)));
                 AtomicFile.Write(Path.Combine(temp, OnnxNames.DecoderFile), s => s.Write(OnnxExport.Decoder(vae)));
-                AtomicFile.Write(Path.Combine(temp, OnnxNames.ScorerFile), s => s.Write(OnnxExport.Scorer(vae)));
+                AtomicFile.Write(Path.Combine(temp, OnnxNames.ScorerFile), s => s.Write(OnnxExport.Scorer(vae, scorer)));
             });
             console.Error.WriteLine($"exported {OnnxNames.EncoderFile}, {OnnxNames.DecoderFile}, {OnnxNames.ScorerFile} to {folder}");
             if (parse.GetValue(json)) Outputs.Json(console, new { @out = folder, files = new[] { OnnxNames.EncoderFile, OnnxNames.DecoderFile, OnnxNames.ScorerFile } });

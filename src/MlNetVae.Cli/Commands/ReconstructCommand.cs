@@ -1,31 +1,40 @@
 using System.CommandLine;
+using MlNetVae.Cli.Data;
+using MlNetVae.ML;
+using MlNetVae.Spec;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>reconstruct</c>: each row decoded from its posterior mean, in original units, <c>row,x0,x1,...</c>.</summary>
+/// <summary>
+/// <c>reconstruct</c>: each row decoded from its posterior mean, written as the model's own columns (a CSV model's
+/// columns, categories as their most likely value; pixel_r_c for images), so the file can be scored again.
+/// </summary>
 internal static class ReconstructCommand
 {
     public static Command Create(CliConsole console)
     {
         var input = new ModelInput();
-        var output = CommonOptions.Out("the CSV to write: row,x0,x1,...");
+        var output = CommonOptions.Out("the CSV to write, in the model's columns");
         var json = CommonOptions.Json();
-        var command = new Command("reconstruct", "write each row decoded from its posterior mean, in original units") { output, json };
+        var command = new Command("reconstruct", "write each row decoded from its posterior mean, in the model's columns and units") { output, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
-            Outputs.CheckFile(outPath);
+            Outputs.CheckFile(outPath, input.Paths(parse));
             var (model, data) = input.Load(parse);
-            var x = model.Reconstruct(data);
-            var header = new[] { "row" }.Concat(Enumerable.Range(0, model.Model.Features).Select(j => $"x{j}")).ToArray();
-            Outputs.WriteCsv(outPath, header, x.Length, (r, cells) =>
+            var writer = RowWriter.For(model);
+            string column = model.Options.ReconstructionColumnName;
+            var view = model.WithOptions(o => o with { OutputColumns = VaeColumns.Reconstruction }).Transform(data.View);
+            long rows = 0;
+            IEnumerable<IReadOnlyList<string>> Lines()
             {
-                cells.Add(r.ToString());
-                cells.AddRange(x[r].Select(Outputs.Number));
-            });
-            console.Error.WriteLine($"reconstructed {x.Length} rows: {outPath}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { rows = x.Length, features = model.Model.Features, @out = outPath });
+                foreach (var chunk in ColumnChunks.Read(view, 4096, column))
+                    for (int i = 0; i < chunk.Rows; i++, rows++) yield return writer.Cells(chunk.Row(column, i));
+            }
+            Outputs.WriteCsv(outPath, writer.Header, Lines());
+            console.Error.WriteLine($"reconstructed {rows} rows: {outPath}");
+            if (parse.GetValue(json)) Outputs.Json(console, new { rows, @out = outPath });
             return 0;
         });
         return command;

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using MlNetVae.Cli.Pictures;
+using MlNetVae.Cli.Report;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>report</c>: plots and pictures of a model on a data set, in a folder with one index.html.</summary>
+/// <summary><c>report</c>: pictures of a model on a data set, in a folder with one index.html.</summary>
 internal static class ReportCommand
 {
     public static Command Create(CliConsole console)
@@ -11,7 +11,7 @@ internal static class ReportCommand
         var input = new ModelInput();
         var output = CommonOptions.Out("the folder to write (created if missing)");
         var json = CommonOptions.Json();
-        var command = new Command("report", "write loss curves, KL per dimension, a latent scatter and (images) reconstructions and traversals, with index.html") { output, json };
+        var command = new Command("report", "write training curves, KL per dimension, the latent scatter, score histogram and ROC, the ELBO gap and (images) reconstructions, samples and a traversal, with index.html") { output, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
@@ -19,7 +19,7 @@ internal static class ReportCommand
             Outputs.CheckFolder(folder);
             var (model, data) = input.Load(parse);
             IReadOnlyList<string> files = [];
-            Outputs.WriteFolder(folder, temp => files = ModelReport.Write(model, data, temp));
+            Outputs.WriteFolder(folder, temp => files = ModelReport.Write(model, data, temp, console.Cancellation));
             console.Error.WriteLine($"report: {Path.Combine(folder, "index.html")} ({files.Count} files)");
             if (parse.GetValue(json)) Outputs.Json(console, new { @out = folder, files });
             return 0;

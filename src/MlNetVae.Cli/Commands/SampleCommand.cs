@@ -1,32 +1,53 @@
 using System.CommandLine;
-using MlNetVae.Cli.Pictures;
+using MlNetVae.Cli.Report;
+using MlNetVae.Inference;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>sample</c>: new rows decoded from z ~ N(0, I), as a PNG grid (square feature counts) or a CSV.</summary>
+/// <summary><c>sample</c>: new rows decoded from z ~ N(0, I), as a PNG grid (image models) or a CSV in the model's columns.</summary>
 internal static class SampleCommand
 {
     public static Command Create(CliConsole console)
     {
         var model = CommonOptions.Model();
-        var count = CommonOptions.Positive("--count", 64, "how many samples");
-        var seed = new Option<int>("--seed") { Description = "seed of the draws", DefaultValueFactory = _ => 1 };
-        var output = CommonOptions.Out("a .png grid (image models: square feature count, e.g. 784 = 28x28) or a .csv");
+        var count = CommonOptions.Count("--count", 64, "how many samples");
+        var seed = CommonOptions.Seed();
+        var output = CommonOptions.Out("a .png grid (image models) or a .csv in the model's columns");
         var json = CommonOptions.Json();
         var command = new Command("sample", "decode new rows from the prior: a PNG grid for images, or a CSV") { model, count, seed, output, json };
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
-            Outputs.CheckFile(outPath);
+            Outputs.CheckFile(outPath, [parse.GetValue(model)]);
             bool png = outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
             if (!png && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--out {outPath}: expected a .png or .csv file name");
+            int n = CommonOptions.Checked(parse, count, 1, 100_000);
             var transformer = ModelInput.LoadModel(parse.GetValue(model)!);
-            int features = transformer.Model.Features, n = parse.GetValue(count);
-            int? side = ImageGrid.Side(features);
-            if (png && side is null) throw new UsageException($"--out {outPath}: a PNG grid needs a square feature count (like 784 = 28x28), the model has {features}; write a .csv instead");
-            var rows = transformer.Sample(n, parse.GetValue(seed));
-            if (png) ImageGrid.Save(outPath, rows, side!.Value, columns: (int)Math.Ceiling(Math.Sqrt(n)));
-            else Outputs.WriteCsv(outPath, transformer.FeatureNames.ToArray(), n, (r, cells) => cells.AddRange(rows[r].Select(Outputs.Number)));
+            var info = ModelMetadata.Of(transformer);
+            int features = transformer.Model.Features;
+            int? side = info.ImageShape is var (h, w) && h == w ? h : ImageGrid.Side(features);
+            if (png && side is null) throw new UsageException($"--out {outPath}: a PNG grid needs square images (like 784 = 28x28), the model has {features} features; write a .csv instead");
+            var rows = new VaeInference(transformer.Model, transformer.Options.Threads).Generate(n, parse.GetValue(seed));
+            if (png)
+            {
+                var images = Enumerable.Range(0, n).Select(i => rows.AsSpan(i * features, features).ToArray()).ToArray();
+                var scratch = Directory.CreateTempSubdirectory("mlnetvae-sample");
+                try
+                {
+                    var grid = ImageGrid.Samples(scratch.FullName, images, side!.Value, (int)Math.Ceiling(Math.Sqrt(n)), "grid");
+                    var bytes = File.ReadAllBytes(Path.Combine(scratch.FullName, grid.File));
+                    Output.AtomicFile.Write(outPath, stream => stream.Write(bytes));
+                }
+                finally
+                {
+                    scratch.Delete(recursive: true);
+                }
+            }
+            else
+            {
+                var writer = RowWriter.For(transformer);
+                Outputs.WriteCsv(outPath, writer.Header, Enumerable.Range(0, n).Select(i => writer.Cells(rows.AsSpan(i * features, features))));
+            }
             console.Error.WriteLine($"sampled {n} rows: {outPath}");
             if (parse.GetValue(json)) Outputs.Json(console, new { count = n, @out = outPath });
             return 0;

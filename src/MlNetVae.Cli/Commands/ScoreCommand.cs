@@ -1,45 +1,78 @@
 using System.CommandLine;
-using MlNetVae.Vae;
+using System.Globalization;
+using MlNetVae.Cli.Data;
+using MlNetVae.Inference;
 
 namespace MlNetVae.Cli.Commands;
 
 /// <summary>
-/// <c>score</c>: <c>row,score,neg_elbo,reconstruction,kl[,iwae_nll][,is_anomaly]</c>. <c>score</c> is the model's
-/// default anomaly score (what scorer.onnx outputs); the other columns use --samples and --iwae.
+/// <c>score</c>: <c>row,score,neg_elbo,reconstruction,kl[,iwae_nll],is_anomaly</c>. <c>score</c> and <c>is_anomaly</c> come
+/// from the model's ML.NET transformer (its Score and PredictedLabel columns, what scorer.onnx computes); the ELBO parts are
+/// at the posterior mean, or averaged over <c>--samples</c> draws. Rows stream through in blocks: memory stays constant.
 /// </summary>
 internal static class ScoreCommand
 {
+    private const int Block = 4096;
+
     public static Command Create(CliConsole console)
     {
         var input = new ModelInput();
-        var output = CommonOptions.Out("the CSV to write: row,score,neg_elbo,reconstruction,kl[,iwae_nll][,is_anomaly]");
-        var samples = CommonOptions.Positive("--samples", 0, "z draws per row for neg_elbo (0 = at the posterior mean, deterministic)", allowZero: true);
-        var iwae = CommonOptions.Positive("--iwae", 0, "importance samples for the iwae_nll column (0 = no column)", allowZero: true);
-        var seed = new Option<int>("--seed") { Description = "seed of the draws", DefaultValueFactory = _ => 1 };
+        var output = CommonOptions.Out("the CSV to write: row,score,neg_elbo,reconstruction,kl[,iwae_nll],is_anomaly");
+        var samples = CommonOptions.Count("--samples", 0, "z draws per row for neg_elbo (0 = at the posterior mean, deterministic)");
+        var iwae = CommonOptions.Count("--iwae", 0, "importance samples for the iwae_nll column (0 = no column)");
+        var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
-        var command = new Command("score", "write each row's anomaly score (higher = more unusual) and its ELBO parts") { output, samples, iwae, seed, json };
+        var command = new Command("score", "write each row's anomaly score (higher = more unusual), its ELBO parts and its flag") { output, samples, iwae, seed, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
-            Outputs.CheckFile(outPath);
+            Outputs.CheckFile(outPath, input.Paths(parse));
+            int s = CommonOptions.Checked(parse, samples, 0, 10_000), k = CommonOptions.Checked(parse, iwae, 0, 100_000);
+            int baseSeed = parse.GetValue(seed);
             var (model, data) = input.Load(parse);
-            int k = parse.GetValue(iwae);
-            var score = model.Score(data);
-            var parts = model.ScoreDetails(data, new ScoreOptions(Samples: parse.GetValue(samples), IwaeSamples: k, Seed: parse.GetValue(seed)));
-            var threshold = model.Threshold;
+            var o = model.Options;
+            var scored = model.WithOptions(x => x with { OutputColumns = Spec.VaeColumns.Score | Spec.VaeColumns.PredictedLabel }).Transform(data.View);
+            var inference = new VaeInference(model.Model, o.Threads);
+            long rows = 0, flagged = 0;
+            double scoreSum = 0;
             var header = new List<string> { "row", "score", "neg_elbo", "reconstruction", "kl" };
             if (k > 0) header.Add("iwae_nll");
-            if (threshold is not null) header.Add("is_anomaly");
-            Outputs.WriteCsv(outPath, header, score.Length, (r, cells) =>
+            header.Add("is_anomaly");
+
+            IEnumerable<IReadOnlyList<string>> Lines()
             {
-                cells.AddRange([r.ToString(), Outputs.Number(score[r]), Outputs.Number(parts.NegElbo[r]), Outputs.Number(parts.Reconstruction[r]), Outputs.Number(parts.Kl[r])]);
-                if (k > 0) cells.Add(Outputs.Number(parts.IwaeNll![r]));
-                if (threshold is not null) cells.Add(threshold.IsAnomaly(score[r]) ? "1" : "0");
-            });
-            int flagged = threshold is null ? 0 : score.Count(threshold.IsAnomaly);
-            console.Error.WriteLine($"scored {score.Length} rows{(threshold is null ? "" : $"; {flagged} above the threshold {threshold.Value:G6}")}: {outPath}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { rows = score.Length, anomalies = threshold is null ? (int?)null : flagged, mean_score = score.Average(), @out = outPath });
+                int block = 0;
+                foreach (var chunk in ColumnChunks.Read(scored, Block, RowsDataView.FeaturesColumn, o.ScoreColumnName, o.PredictedLabelColumnName))
+                {
+                    console.Cancellation.ThrowIfCancellationRequested();
+                    var features = chunk[RowsDataView.FeaturesColumn];
+                    // Each block draws from its own seed, so a file's numbers do not depend on how much memory a block takes.
+                    int blockSeed = unchecked(baseSeed + 7919 * block++);
+                    var (reconstruction, kl) = inference.Elbo(features, s, blockSeed);
+                    var iw = k > 0 ? inference.IwaeNll(features, k, blockSeed) : null;
+                    var score = chunk[o.ScoreColumnName];
+                    var flag = chunk[o.PredictedLabelColumnName];
+                    for (int i = 0; i < chunk.Rows; i++)
+                    {
+                        var line = new List<string>(header.Count)
+                        {
+                            (chunk.FirstRow + i).ToString(CultureInfo.InvariantCulture), Outputs.Number(score[i]),
+                            Outputs.Number(reconstruction[i] + kl[i]), Outputs.Number(reconstruction[i]), Outputs.Number(kl[i]),
+                        };
+                        if (iw is not null) line.Add(Outputs.Number(iw[i]));
+                        line.Add(flag[i] > 0 ? "1" : "0");
+                        rows++;
+                        flagged += flag[i] > 0 ? 1 : 0;
+                        scoreSum += score[i];
+                        yield return line;
+                    }
+                }
+            }
+
+            Outputs.WriteCsv(outPath, header, Lines());
+            console.Error.WriteLine($"scored {rows} rows; {flagged} above the threshold {model.Threshold.Value:G6}: {outPath}");
+            if (parse.GetValue(json)) Outputs.Json(console, new { rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN, @out = outPath });
             return 0;
         });
         return command;

@@ -1,109 +1,109 @@
 using System.CommandLine;
-using System.Globalization;
-using MlNetVae.Pipeline;
-using MlNetVae.Vae;
+using MlNetVae.Cli.Data;
+using MlNetVae.ML;
+using MlNetVae.Spec;
 
 namespace MlNetVae.Cli.Commands;
 
-/// <summary><c>train</c>: fits a VAE on a CSV or IDX file and saves it as one .vae file.</summary>
+/// <summary>
+/// <c>train</c>: fits a VAE on a CSV or IDX file with the library's ML.NET estimator and saves the model file. Every
+/// setting of <see cref="VaeOptions"/> that has a flag is a flag here, generated from its one description
+/// (<see cref="OptionCatalog"/>): name, help, parsing and range come from there.
+/// </summary>
 internal static class TrainCommand
 {
-    /// <summary>The training flags by the <see cref="VaeOptions"/> property they set, so option errors name the flag.</summary>
-    private static readonly Dictionary<string, string> Flags = new()
-    {
-        [nameof(VaeOptions.EncoderHidden)] = "--hidden", [nameof(VaeOptions.DecoderHidden)] = "--hidden", [nameof(VaeOptions.LatentSize)] = "--latent",
-        [nameof(VaeOptions.Epochs)] = "--epochs", [nameof(VaeOptions.BatchSize)] = "--batch", [nameof(VaeOptions.LearningRate)] = "--lr",
-        [nameof(VaeOptions.Beta)] = "--beta", [nameof(VaeOptions.WarmupEpochs)] = "--warmup", [nameof(VaeOptions.FreeBits)] = "--free-bits",
-        [nameof(VaeOptions.ValidationFraction)] = "--val-fraction", [nameof(VaeOptions.Patience)] = "--patience", [nameof(VaeOptions.Threads)] = "--threads",
-    };
-
     public static Command Create(CliConsole console)
     {
         var data = CommonOptions.Data();
         var labels = CommonOptions.Labels();
         var keepClass = CommonOptions.Class();
         var labelColumn = CommonOptions.LabelColumn();
-        var output = CommonOptions.Out("where to write the model (.vae)");
-        var likelihood = new Option<string>("--likelihood") { Description = "p(x|z) of numeric features: bernoulli (values in [0, 1]), gaussian, or auto", DefaultValueFactory = _ => "auto" };
-        likelihood.AcceptOnlyFromAmong("bernoulli", "gaussian", "auto");
-        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths of the encoder, comma-separated (the decoder mirrors them)", DefaultValueFactory = _ => "400" };
-        var latent = new Option<int>("--latent") { Description = "latent dimensions", DefaultValueFactory = _ => 20 };
-        var epochs = new Option<int>("--epochs") { Description = "passes over the data", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch") { Description = "rows per mini-batch", DefaultValueFactory = _ => 128 };
-        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f };
-        var beta = new Option<float>("--beta") { Description = "weight of the KL term", DefaultValueFactory = _ => 1f };
-        var warmup = new Option<int>("--warmup") { Description = "epochs of linear KL warm-up (0 = off)" };
-        var freeBits = new Option<float>("--free-bits") { Description = "KL floor per latent dimension, in nats (0 = off)" };
-        var valFraction = new Option<float>("--val-fraction") { Description = "fraction of rows held out for the validation -ELBO" };
-        var patience = new Option<int>("--patience") { Description = "early stopping after this many epochs without improvement (0 = off)" };
-        var seed = new Option<int>("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "training threads (0 = all cores)" };
-        var contamination = new Option<double?>("--contamination") { Description = "expected fraction of anomalies in the training rows: sets the anomaly threshold" };
+        var output = CommonOptions.Out("where to write the model (an ML.NET model .zip, readable by mlContext.Model.Load)");
         var json = CommonOptions.Json();
+        var defaults = new VaeOptions();
+        var flags = OptionCatalog.All.Where(o => o.Attribute.Flag is not null)
+            .Select(o => (Info: o, Flag: new Option<string?>("--" + o.Attribute.Flag) { Description = Help(o, defaults) }))
+            .ToArray();
 
-        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one .vae file")
-        {
-            data, labels, keepClass, labelColumn, output, likelihood, hidden, latent, epochs, batch, lr, beta, warmup, freeBits,
-            valFraction, patience, seed, threads, contamination, json,
-        };
+        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn, output, json };
+        foreach (var (_, flag) in flags) command.Options.Add(flag);
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
-            Outputs.CheckFile(outPath);
-            var options = Options(() => new VaeOptions
-            {
-                EncoderHidden = Widths(parse.GetValue(hidden)!),
-                Likelihood = Enum.Parse<LikelihoodKind>(parse.GetValue(likelihood)!, ignoreCase: true),
-                LatentSize = parse.GetValue(latent), Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(lr), Beta = parse.GetValue(beta), WarmupEpochs = parse.GetValue(warmup),
-                FreeBits = parse.GetValue(freeBits), ValidationFraction = parse.GetValue(valFraction), Patience = parse.GetValue(patience),
-                Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
-            });
-            double? fraction = parse.GetValue(contamination);
-            if (fraction is double f && !(f > 0 && f < 1)) throw new UsageException($"--contamination must lie strictly between 0 and 1, got {f}");
+            Outputs.CheckFile(outPath, [parse.GetValue(data), parse.GetValue(labels)]);
+            var options = defaults;
+            foreach (var (info, flag) in flags)
+                if (parse.GetValue(flag) is string text) options = With(options, info, text, flag.Name);
+            // Settings are checked before the data is read: a bad flag fails at once, even on a large file.
+            options = Validated(options, flags);
+            var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
+            foreach (var warning in dataset.Warnings) console.Error.WriteLine($"mlnetvae: warning: {warning}");
+            if (dataset.Csv is { } csv) options = options with { CategoricalGroups = csv.CategoricalGroups.ToArray() };
+            // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
+            if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
 
-            var rows = DataLoader.ForTraining(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
-            var estimator = new VaeEstimator(options) { Contamination = fraction };
-            var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(rows, progress));
-            model.Save(outPath);
+            var estimator = new VaeEstimator(options);
+            var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))
+                .WithMetadata(ModelMetadata.For(dataset));
+            ModelFile.Save(model, outPath);
 
             var result = model.Training!;
-            console.Error.WriteLine($"trained on {rows.Count} rows x {rows.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; saved {outPath}");
+            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}");
             if (parse.GetValue(json))
                 Outputs.Json(console, new Dictionary<string, object?>
                 {
                     ["epochs"] = result.History.Count, ["seconds"] = result.Seconds, ["samples_per_second"] = result.SamplesPerSecond,
                     ["train_neg_elbo"] = result.TrainNegElbo, ["val_neg_elbo"] = result.ValidationNegElbo,
-                    ["threshold"] = model.Threshold?.Value, ["model"] = outPath,
+                    ["threshold"] = model.Threshold.Value, ["backend"] = result.Backend, ["model"] = outPath,
                 });
             return 0;
         });
         return command;
     }
 
-    /// <summary>Builds and validates the options, turning a property name in the error into the flag that sets it.</summary>
-    private static VaeOptions Options(Func<VaeOptions> build)
+    private static string Help(OptionInfo o, VaeOptions defaults)
     {
-        var options = build();
+        var value = o.Property.GetValue(defaults);
+        string shown = value switch
+        {
+            null => "",
+            int[] a => $" [default: {string.Join(",", a)}]",
+            Enum e => $" [default: {e.ToString().ToLowerInvariant()}]",
+            IFormattable f => $" [default: {f.ToString(null, System.Globalization.CultureInfo.InvariantCulture)}]",
+            _ => $" [default: {value}]",
+        };
+        return o.Attribute.Description + shown;
+    }
+
+    /// <summary>The options with one flag's text parsed into its property; a malformed value is a usage error naming the flag.</summary>
+    private static VaeOptions With(VaeOptions options, OptionInfo info, string text, string flag)
+    {
+        object value;
+        try
+        {
+            value = OptionCatalog.Parse(info, text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var copy = options with { };
+        info.Property.SetValue(copy, value);
+        return copy;
+    }
+
+    /// <summary>Validates, turning a property name in the error into the flag that sets it.</summary>
+    private static VaeOptions Validated(VaeOptions options, (OptionInfo Info, Option<string?> Flag)[] flags)
+    {
         try
         {
             options.Validate();
         }
-        catch (ArgumentException e) when (e.ParamName is { } name && Flags.TryGetValue(name, out var flag))
+        catch (ArgumentException e) when (flags.FirstOrDefault(f => f.Info.Name == e.ParamName).Flag is { } flag)
         {
             string reason = e.Message.Split(": ", 2)[^1].Split(" (Parameter", 2)[0];
-            throw new UsageException($"{flag}: {reason}");
+            throw new UsageException($"{flag.Name}: {reason}");
         }
         return options;
-    }
-
-    private static int[] Widths(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var widths = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] <= 0)
-                throw new UsageException($"--hidden: expected positive widths separated by commas (e.g. 400,200), found '{text}'");
-        return widths;
     }
 }

@@ -1,6 +1,7 @@
+using MlNetVae.Cli.Output;
 using System.Globalization;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Pipeline;
+
 
 namespace MlNetVae.Cli.Demo;
 

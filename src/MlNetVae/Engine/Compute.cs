@@ -39,6 +39,14 @@ public sealed partial class Compute
     /// <summary>The instruction set kernels use (never <see cref="Isa.Auto"/>).</summary>
     public Isa Isa { get; }
 
+    private static readonly Compute?[] s_serial = new Compute?[4];
+
+    /// <summary>
+    /// A one-thread context on <paramref name="isa"/> (supported by the CPU), for kernels called from inside a part
+    /// of a parallel job, which must run on that part's thread. Created once per instruction set; it starts no threads.
+    /// </summary>
+    internal static Compute Serial(Isa isa) => s_serial[(int)isa] ??= new Compute(1, isa);
+
     /// <summary>True when the CPU can run <paramref name="isa"/>.</summary>
     public static bool IsSupported(Isa isa) => isa switch
     {

@@ -1,3 +1,5 @@
+using MlNetVae.Scores;
+
 namespace MlNetVae.Onnx;
 
 /// <summary>The input and output names of the exported graphs: the contract in onnx/CONTRACT.md.</summary>
@@ -18,12 +20,22 @@ public static class OnnxNames
     /// <summary>The likelihood's mean in raw feature units [batch, D], output of decoder.onnx and scorer.onnx.</summary>
     public const string Reconstruction = "reconstruction";
 
-    /// <summary>The default anomaly score [batch, 1] (higher is more unusual), output of scorer.onnx.</summary>
+    /// <summary>The anomaly score [batch, 1] (higher is more unusual), output of scorer.onnx.</summary>
     public const string Score = "score";
 
     /// <summary>The deterministic negative ELBO [batch, 1], in nats, output of scorer.onnx.</summary>
     public const string NegElbo = "neg_elbo";
 
+    /// <summary>score &gt; threshold [batch, 1] (boolean), output of scorer.onnx when the model has a threshold.</summary>
+    public const string PredictedLabel = "predicted_label";
+
     /// <summary>File names <see cref="OnnxExport.SaveAll"/> writes.</summary>
     public const string EncoderFile = "encoder.onnx", DecoderFile = "decoder.onnx", ScorerFile = "scorer.onnx";
+
+    /// <summary>scorer.onnx's float outputs in their order (new outputs go last, so positional consumers keep working).</summary>
+    internal static readonly (ScorerOutputs Flag, string Name)[] ScorerOutputs =
+    [
+        (Scores.ScorerOutputs.Score, Score), (Scores.ScorerOutputs.LatentMean, LatentMean), (Scores.ScorerOutputs.Reconstruction, Reconstruction),
+        (Scores.ScorerOutputs.NegElbo, NegElbo), (Scores.ScorerOutputs.LatentLogVar, LatentLogVar),
+    ];
 }

@@ -1,67 +1,133 @@
+using MlNetVae.Engine;
+using MlNetVae.Engine.Randomness;
+using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Onnx.Runtime;
-using MlNetVae.Scoring;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Tests.Graph;
+using MlNetVae.Tests.Scores;
 using NUnit.Framework;
-using static MlNetVae.Tests.Onnx.OnnxTestModels;
 
 namespace MlNetVae.Tests.Onnx;
 
-/// <summary>ONNX Runtime 1.30 running the three exported graphs gives the managed engine's numbers (scorer.onnx: AnomalyScorer's default score and the deterministic -ELBO).</summary>
+/// <summary>ONNX Runtime running the three exported graphs gives the managed engine's numbers.</summary>
 public class OnnxRuntimeEqualityTests
 {
-    private static readonly OnnxRuntimeOptions OneThread = new(IntraOpThreads: 1, InterOpThreads: 1, UseCuda: false);
-
     [OneTimeTearDown]
-    public void Report() =>
-        TestContext.Progress.WriteLine($"ORT vs managed: max abs diff {Closeness.MaxAbsolute:G3} (model units), max rel diff {Closeness.MaxRelative:G3} (|value| >= 1), worst diff / tolerance {Closeness.MaxOfTolerance:F2}\n{Closeness.Report()}");
+    public void Report() => TestContext.Progress.WriteLine($"ORT vs managed:\n{Closeness.Report()}");
+
+    /// <summary>Every scorer output the managed runner computes for the rows, flat.</summary>
+    internal static ScorerBuffers Managed(VaeModelParameters model, float[] rows, AnomalyScore score)
+    {
+        var buffers = new ScorerBuffers(model, rows.Length / model.Features,
+            ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo);
+        new ManagedRunner(model, new Compute(1)).Score(rows, rows.Length / model.Features, score, buffers);
+        return buffers;
+    }
 
     [Test, Combinatorial]
-    public void AllThreeGraphsMatchTheManagedEngine([Values] Kind kind, [Values(false, true)] bool trained, [Values(1, 1000)] int batch)
+    public void AllThreeGraphsMatchTheManagedEngine([Values] ModelKind kind, [Values(false, true)] bool trained, [Values(1, 1000)] int batch)
     {
-        var (model, all) = Get(kind, trained);
-        var rows = all.Take(batch).ToArray();
+        var (model, all) = TestModels.Get(kind, trained);
+        int d = model.Features, k = model.LatentSize;
+        var rows = TestData.Take(all, d, 0, batch);
+        var scale = model.State[VaeSpec.InputScale].Data;
+        var managed = Managed(model, rows, AnomalyScore.CorrectedNegElbo);
 
-        using var encoder = new OnnxRuntimeSession(OnnxExport.Encoder(model), OneThread);
-        var encoded = encoder.Run([Matrix(OnnxNames.Features, rows)], [OnnxNames.LatentMean, OnnxNames.LatentLogVar]);
-        var (mean, logVar) = model.Encode(rows);
-        Assert.That(encoded[0].Shape, Is.EqualTo(new long[] { batch, model.LatentSize }));
-        Closeness.Assert(Rows(encoded[0]), mean, "latent_mean");
-        Closeness.Assert(Rows(encoded[1]), logVar, "latent_log_var");
+        using (var encoder = new Ort(OnnxExport.Encoder(model)))
+        {
+            var encoded = encoder.Run(OnnxNames.Features, rows, d, OnnxNames.LatentMean, OnnxNames.LatentLogVar);
+            Assert.That(encoded[OnnxNames.LatentMean].Shape, Is.EqualTo(new long[] { batch, k }));
+            Closeness.Assert(encoded[OnnxNames.LatentMean].Data, managed.For(ScorerOutputs.LatentMean), "latent_mean (encoder)");
+            Closeness.Assert(encoded[OnnxNames.LatentLogVar].Data, managed.For(ScorerOutputs.LatentLogVar), "latent_log_var (encoder)");
+        }
 
-        // The decoder at the posterior means and at draws from the prior (which reach further out).
-        var latents = mean.Concat(model.SampleLatent(rows, seed: 3)).ToArray();
-        using var decoder = new OnnxRuntimeSession(OnnxExport.Decoder(model), OneThread);
-        var decoded = decoder.Run([Matrix(OnnxNames.Latent, latents)], [OnnxNames.Reconstruction]);
-        Assert.That(decoded[0].Shape, Is.EqualTo(new long[] { latents.Length, model.Features }));
-        Closeness.Assert(Rows(decoded[0]), model.Decode(latents), "reconstruction (decoder)", model.Preprocessor.Scale);
+        // The decoder at the posterior means and at draws from the prior, which reach further out.
+        var prior = new float[batch * k];
+        new Rng(3).FillNormal(prior, 0, 2);
+        var latents = managed.For(ScorerOutputs.LatentMean).Concat(prior).ToArray();
+        using (var decoder = new Ort(OnnxExport.Decoder(model)))
+        {
+            var decoded = decoder.Run(OnnxNames.Latent, latents, k, OnnxNames.Reconstruction);
+            Assert.That(decoded[OnnxNames.Reconstruction].Shape, Is.EqualTo(new long[] { 2 * batch, d }));
+            Closeness.Assert(decoded[OnnxNames.Reconstruction].Data, new VaeInference(model, 1).Decode(latents), "reconstruction (decoder)", scale);
+        }
 
-        using var scorer = new OnnxRuntimeSession(OnnxExport.Scorer(model), OneThread);
-        var scored = scorer.Run([Matrix(OnnxNames.Features, rows)], [OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.Reconstruction, OnnxNames.NegElbo]);
-        Assert.That(scored[0].Shape, Is.EqualTo(new long[] { batch, 1 }));
-        Assert.That(scored[3].Shape, Is.EqualTo(new long[] { batch, 1 }));
-        // score is the default anomaly score; the scorer is fitted on all rows only because Fit needs two (the default uses no fitted state).
-        var defaultScore = AnomalyScorer.Fit(model, all).Score(rows);
-        Closeness.Assert(Doubles(scored[0]), defaultScore, "score");
-        Closeness.Assert(Doubles(scored[3]), model.Score(rows).NegElbo, "neg_elbo");
-        Closeness.Assert(Rows(scored[1]), mean, "latent_mean (scorer)");
-        Closeness.Assert(Rows(scored[2]), model.Reconstruct(rows), "reconstruction (scorer)", model.Preprocessor.Scale);
+        var options = new ScorerExportOptions(Outputs: ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo);
+        using var scorer = new Ort(OnnxExport.Scorer(model, options));
+        var scored = scorer.Run(OnnxNames.Features, rows, d, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.LatentLogVar, OnnxNames.Reconstruction, OnnxNames.NegElbo);
+        Assert.That(scored[OnnxNames.Score].Shape, Is.EqualTo(new long[] { batch, 1 }));
+        Assert.That(scored[OnnxNames.NegElbo].Shape, Is.EqualTo(new long[] { batch, 1 }));
+        Closeness.Assert(scored[OnnxNames.Score].Data, managed.For(ScorerOutputs.Score), "score");
+        Closeness.Assert(scored[OnnxNames.NegElbo].Data, managed.For(ScorerOutputs.NegElbo), "neg_elbo");
+        Closeness.Assert(scored[OnnxNames.LatentMean].Data, managed.For(ScorerOutputs.LatentMean), "latent_mean (scorer)");
+        Closeness.Assert(scored[OnnxNames.LatentLogVar].Data, managed.For(ScorerOutputs.LatentLogVar), "latent_log_var (scorer)");
+        Closeness.Assert(scored[OnnxNames.Reconstruction].Data, managed.For(ScorerOutputs.Reconstruction), "reconstruction (scorer)", scale);
+    }
+
+    [Test, Combinatorial]
+    public void EveryDeterministicScoreMatchesInOnnxRuntime([Values] ModelKind kind)
+    {
+        var (model, _, test) = ScoreFormulaTests.Fitted(kind);
+        foreach (var score in ScoreFormulaTests.Deterministic)
+        {
+            using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Outputs: ScorerOutputs.Score)));
+            var onnx = scorer.Run(OnnxNames.Features, test, model.Features, OnnxNames.Score)[OnnxNames.Score].Data;
+            Closeness.Assert(onnx, Managed(model, test, score).For(ScorerOutputs.Score), $"score {score}");
+        }
+    }
+
+    [TestCase(ModelKind.Bernoulli)]
+    [TestCase(ModelKind.Gaussian)]
+    [TestCase(ModelKind.Mixed)]
+    public void ExtremeButFiniteInputsGetFiniteVeryLargeScoresOnBoth(ModelKind kind)
+    {
+        var (model, all) = TestModels.Get(kind, trained: true);
+        int d = model.Features;
+        var kinds = model.Spec.Layout.Kinds();
+        var rows = TestData.Take(all, d, 0, 6);
+        var normal = Managed(model, rows, AnomalyScore.CorrectedNegElbo).For(ScorerOutputs.Score).Max();
+        // Row 0..2: one feature extreme; row 3..5: every numeric feature extreme.
+        int bernoulli = Array.IndexOf(kinds, FeatureKind.Bernoulli), gaussian = Array.IndexOf(kinds, FeatureKind.Gaussian);
+        for (int r = 0; r < 6; r++)
+            for (int j = 0; j < d; j++)
+            {
+                if (r < 3 && j != bernoulli && j != gaussian) continue;
+                if (kinds[j] == FeatureKind.Bernoulli) rows[r * d + j] = r % 3 == 2 ? -1e30f : 1e30f;
+                if (kinds[j] == FeatureKind.Gaussian) rows[r * d + j] = r % 3 == 1 ? -3e38f : 3e38f;
+            }
+        var managed = Managed(model, rows, AnomalyScore.CorrectedNegElbo);
+        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: ScorerOutputs.Score | ScorerOutputs.NegElbo)));
+        var onnx = scorer.Run(OnnxNames.Features, rows, d, OnnxNames.Score, OnnxNames.NegElbo);
+        TestContext.Out.WriteLine($"{kind}: normal rows up to {normal:G4}; extreme rows managed {string.Join(", ", managed.For(ScorerOutputs.Score).Select(v => v.ToString("G4")))}; ORT {string.Join(", ", onnx[OnnxNames.Score].Data.Select(v => v.ToString("G4")))}");
+        foreach (var (name, values) in new[] { ("managed", managed.For(ScorerOutputs.Score)), ("ORT", onnx[OnnxNames.Score].Data), ("managed neg_elbo", managed.For(ScorerOutputs.NegElbo)), ("ORT neg_elbo", onnx[OnnxNames.NegElbo].Data) })
+            for (int r = 0; r < 6; r++)
+                Assert.That(float.IsFinite(values[r]) && values[r] > 1000 * Math.Max(1, normal), Is.True, $"{name}, row {r}: {values[r]:G4} (normal rows up to {normal:G4})");
+        Closeness.Assert(onnx[OnnxNames.Score].Data, managed.For(ScorerOutputs.Score), "score (extreme rows)");
     }
 
     [Test]
-    public void TheTestRowsHoldSaturatedPixelsAndColumnsOfLargeScale()
+    public void TheThresholdBecomesAPredictedLabelAndThePrefixRenamesEveryInputAndOutput()
     {
-        foreach (var kind in new[] { Kind.Bernoulli, Kind.Mixed })
-        {
-            var rows = Get(kind, false).Rows;
-            Assert.That(rows.SelectMany(r => r.Take(5)), Does.Contain(0f).And.Contain(1f), kind.ToString());
-        }
-        Assert.That(Get(Kind.Gaussian, false).Model.Preprocessor.Scale.Max(), Is.GreaterThan(1e4f));
+        var (model, all) = TestModels.Get(ModelKind.Mixed, trained: true);
+        var scores = Managed(model, all, AnomalyScore.CorrectedNegElbo).For(ScorerOutputs.Score);
+        float threshold = scores.Order().ElementAt(900);
+        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: ScorerOutputs.LatentMean, Threshold: threshold, NamePrefix: "vae_")));
+        Assert.That(scorer.Session.InputMetadata.Keys, Is.EqualTo(new[] { "vae_features" }));
+        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EquivalentTo(new[] { "vae_latent_mean", "vae_predicted_label" }));
+        var labels = scorer.RunBool("vae_features", all, 14, "vae_predicted_label");
+        Assert.That(labels, Is.EqualTo(scores.Select(s => s > threshold).ToArray()));
+        Assert.That(labels.Count(l => l), Is.EqualTo(99));
     }
 
-    internal static OnnxTensor Matrix(string name, float[][] rows) =>
-        new(name, rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
-
-    internal static double[] Doubles(OnnxTensor t) => t.Data.Select(v => (double)v).ToArray();
-
-    internal static float[][] Rows(OnnxTensor t) => t.Data.Chunk((int)t.Shape[1]).ToArray();
+    [Test]
+    public void TheDefaultScorerHasTheContractsOutputsInOrder()
+    {
+        var (model, _) = TestModels.Get(ModelKind.Bernoulli, trained: false);
+        using var scorer = new Ort(OnnxExport.Scorer(model));
+        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "score", "latent_mean", "reconstruction", "neg_elbo" }));
+        Assert.That(scorer.Session.InputMetadata["features"].Dimensions, Is.EqualTo(new[] { -1, 12 }), "a dynamic batch dimension");
+        Assert.That(scorer.Session.ModelMetadata.CustomMetadataMap["mlnetvae.score"], Is.EqualTo("corrected_neg_elbo"));
+        Assert.That(() => OnnxExport.Scorer(model, new ScorerExportOptions(Score: AnomalyScore.LatentMahalanobis)), Throws.ArgumentException.With.Message.Contain("ScoreStatistics.Fit"));
+    }
 }

@@ -1,5 +1,3 @@
-using MlNetVae.Engine.Autodiff;
-
 namespace MlNetVae.Engine.Nn;
 
 /// <summary>The hidden-layer nonlinearities the engine offers.</summary>
@@ -15,22 +13,4 @@ public enum Activation
     Tanh,
     /// <summary>Logistic sigmoid.</summary>
     Sigmoid,
-}
-
-/// <summary>An activation as a parameter-free module.</summary>
-public sealed class ActivationLayer(Activation activation) : IModule
-{
-    /// <summary>The nonlinearity applied.</summary>
-    public Activation Activation { get; } = activation;
-
-    /// <inheritdoc/>
-    public Node Forward(Tape tape, Node x) => Activation switch
-    {
-        Activation.Relu => tape.Relu(x),
-        Activation.LeakyRelu => tape.LeakyRelu(x, 0.01f),
-        Activation.Elu => tape.Elu(x, 1f),
-        Activation.Tanh => tape.Tanh(x),
-        Activation.Sigmoid => tape.Sigmoid(x),
-        _ => throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "unknown activation"),
-    };
 }

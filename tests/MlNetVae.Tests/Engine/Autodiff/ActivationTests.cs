@@ -31,9 +31,6 @@ public class ActivationTests
     public void EluGradient() => GradCheck.Check((t, p) => t.Elu(p[0], 1.5f), [AwayFromZero(35)]);
 
     [Test]
-    public void SoftplusGradient() => GradCheck.Check((t, p) => t.Softplus(p[0]), [GradCheck.Random(36, -5, 5, 3, 4)]);
-
-    [Test]
     public void ForwardValues()
     {
         var tape = new Tape(new Compute(1));
@@ -45,16 +42,6 @@ public class ActivationTests
         Expect.Values(tape.Relu(nx).Value, shape, Expect.Map(x, v => Math.Max(v, 0)));
         Expect.Values(tape.LeakyRelu(nx, 0.2f).Value, shape, Expect.Map(x, v => v > 0 ? v : 0.2 * v));
         Expect.Values(tape.Elu(nx, 1.5f).Value, shape, Expect.Map(x, v => v > 0 ? v : 1.5 * (Math.Exp(v) - 1)));
-        Expect.Values(tape.Softplus(nx).Value, shape, Expect.Map(x, v => Math.Log(1 + Math.Exp(v))));
-    }
-
-    [Test]
-    public void SoftplusIsExactAtExtremes()
-    {
-        // log(1 + e^x) is x for large x and e^x (not 0) for very negative x; a naive float form gives inf and 0.
-        var x = Expect.Tensor([-100f, -30f, -20f, -10f, 0f, 10f, 20f, 100f, 1000f], 9);
-        var tape = new Tape(new Compute(1));
-        Expect.Values(tape.Softplus(tape.Input(x)).Value, [9], Expect.Map(x, v => v > 30 ? v + Math.Exp(-v) : Expect.Log1p(Math.Exp(v))), rel: 1e-6, abs: 1e-43); // abs: e^-100 is a float subnormal
     }
 
     [Test]

@@ -28,9 +28,6 @@ public class ArithmeticTests
     public void AddBiasGradient() => GradCheck.Check((t, p) => t.AddBias(p[0], p[1]), [A, GradCheck.Random(13, -1, 1, 3)]);
 
     [Test]
-    public void NegGradient() => GradCheck.Check((t, p) => t.Neg(p[0]), [A]);
-
-    [Test]
     public void ScaleGradient() => GradCheck.Check((t, p) => t.Scale(p[0], -2.5f), [A]);
 
     [Test]
@@ -46,7 +43,6 @@ public class ArithmeticTests
         Expect.Values(tape.Sub(na, nb).Value, shape, Expect.Map(a, b, (x, y) => x - y));
         Expect.Values(tape.Mul(na, nb).Value, shape, Expect.Map(a, b, (x, y) => x * y));
         Expect.Values(tape.Div(na, nb).Value, shape, Expect.Map(a, b, (x, y) => x / y));
-        Expect.Values(tape.Neg(na).Value, shape, Expect.Map(a, x => -x));
         Expect.Values(tape.Scale(na, -2.5f).Value, shape, Expect.Map(a, x => -2.5 * x));
         Expect.Values(tape.AddScalar(na, 3f).Value, shape, Expect.Map(a, x => x + 3));
         var expected = new double[12];

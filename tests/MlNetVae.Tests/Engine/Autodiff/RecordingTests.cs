@@ -94,7 +94,6 @@ public class RecordingTests
     /// </summary>
     private sealed class KitchenSink
     {
-        private static readonly (int Start, int Length)[] Groups = [(4, 3), (7, 3)];
         private readonly Tensor _x, _eps1, _eps2;
         private readonly Parameter[] _p;
         private readonly Tape _tape = new(new Compute(1));
@@ -130,14 +129,13 @@ public class RecordingTests
             var mu = t.Slice(stats, 0, 2);                                            // (batch, 2)
             var lv = t.Clamp(t.Slice(stats, 2, 2), -6, 6);
             var kl = t.Scale(t.Sum(t.Sub(t.Sub(t.AddScalar(lv, 1), t.Square(mu)), t.Exp(lv)), 1), -0.5f); // (batch, 1)
-            var logW1 = t.Neg(t.Add(Reconstruction(t, x, mu, lv, Rows(_eps1, rows)), kl));
-            var logW2 = t.Neg(t.Add(Reconstruction(t, x, mu, lv, Rows(_eps2, rows)), kl));
-            var iwae = t.Neg(t.Mean(t.AddScalar(t.LogSumExp(t.Concat(logW1, logW2), 1), -MathF.Log(2))));
+            var logW1 = t.Scale(t.Add(Reconstruction(t, x, mu, lv, Rows(_eps1, rows)), kl), -1f);
+            var logW2 = t.Scale(t.Add(Reconstruction(t, x, mu, lv, Rows(_eps2, rows)), kl), -1f);
+            var iwae = t.Scale(t.Mean(t.AddScalar(t.LogSumExp(t.Concat(logW1, logW2), 1), -MathF.Log(2))), -1f);
             // The ops a VAE loss does not need here, on the latent statistics.
-            var extra = t.Mean(t.Div(t.Log1p(t.Sigmoid(stats)), t.AddScalar(t.Exp(stats), 1)));
-            extra = t.Add(extra, t.Sum(t.Log(t.AddScalar(t.Relu(stats), 1))));
+            var extra = t.Mean(t.Div(t.XLogX(t.Sigmoid(stats)), t.AddScalar(t.Exp(stats), 1)));
             extra = t.Add(extra, t.Mean(t.LogSumExp(stats, 0)));
-            extra = t.Add(extra, t.Sum(t.Mean(t.Softplus(t.LeakyRelu(stats)), 0)));
+            extra = t.Add(extra, t.Sum(t.Mean(t.Square(t.LeakyRelu(stats)), 0)));
             var loss = t.Add(iwae, t.Scale(extra, 0.01f));
             t.Backward(loss);
             return loss.Value.Span[0];
@@ -149,8 +147,13 @@ public class RecordingTests
             var z = t.Add(mu, t.Mul(t.Exp(t.Scale(lv, 0.5f)), t.Input(eps)));                          // (batch, 2)
             var d = t.Elu(t.AddBias(t.MatMul(z, _p[4], transposeB: true), _p[5]));                     // (batch, 5)
             var o = t.AddBias(t.MatMul(d, _p[6], transposeB: true), _p[7]);                            // (batch, 12)
-            var gaussian = t.GaussianNll(t.Slice(x, 0, 4), t.Slice(o, 0, 4), _p[8]);                   // (batch, 4)
-            var categorical = t.CategoricalNll(o, x, Groups);                                         // (batch, 2)
+            // Gaussian NLL with one log-variance per feature (broadcast), categorical cross-entropy per one-hot group.
+            var residual = t.Sub(t.Slice(x, 0, 4), t.Slice(o, 0, 4));
+            var weighted = t.Broadcast(BinaryOp.Mul, t.Square(residual), t.Exp(t.Scale(_p[8], -1f)));
+            var gaussian = t.Scale(t.Broadcast(BinaryOp.Add, weighted, _p[8]), 0.5f);                 // (batch, 4)
+            var group1 = t.Sub(t.LogSumExp(t.Slice(o, 4, 3), 1), t.Sum(t.Mul(t.Slice(x, 4, 3), t.Slice(o, 4, 3)), 1));
+            var group2 = t.Sub(t.LogSumExp(t.Slice(o, 7, 3), 1), t.Sum(t.Mul(t.Slice(x, 7, 3), t.Slice(o, 7, 3)), 1));
+            var categorical = t.Concat(group1, group2);                                              // (batch, 2)
             var binary = t.BceWithLogits(t.Slice(o, 10, 2), t.Slice(x, 10, 2));                        // (batch, 2)
             return t.Sum(t.Concat(gaussian, categorical, binary), 1);
         }

@@ -3,7 +3,6 @@ using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Optim;
-using MlNetVae.Engine.Randomness;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Optim;
@@ -25,14 +24,25 @@ public class AdamReferenceTests
     {
         var cfg = Reference.GetProperty("runs").GetProperty(run);
         int[] sizes = Reference.GetProperty("sizes").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        // nn.Sequential(Linear, Tanh, Linear, ReLU, Linear): the Linear layers are at indices 0, 2 and 4.
         var store = new ParameterStore();
-        var rng = new Rng(1);
-        var net = new Sequential([
-            new Linear(store, "0", sizes[0], sizes[1], rng), new ActivationLayer(Activation.Tanh),
-            new Linear(store, "2", sizes[1], sizes[2], rng), new ActivationLayer(Activation.Relu),
-            new Linear(store, "4", sizes[2], sizes[3], rng)]);
+        var layers = new (Parameter Weight, Parameter Bias)[3];
+        for (int i = 0; i < 3; i++)
+            layers[i] = (store.Add($"{2 * i}.weight", sizes[i + 1], sizes[i]), store.Add($"{2 * i}.bias", sizes[i + 1]));
+        var names = Reference.GetProperty("init").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.That(names, Is.EquivalentTo(store.Parameters.Select(p => p.Name)), "PyTorch's state dict names");
         foreach (var init in Reference.GetProperty("init").EnumerateObject())
             Floats(init.Value).CopyTo(store[init.Name].Value.Span);
+        Node Forward(Tape tape, Node x)
+        {
+            for (int i = 0; i < layers.Length; i++)
+            {
+                if (i == 1) x = tape.Tanh(x);
+                if (i == 2) x = tape.Relu(x);
+                x = tape.AddBias(tape.MatMul(x, layers[i].Weight, transposeB: true), layers[i].Bias);
+            }
+            return x;
+        }
         int rows = Floats(Reference.GetProperty("x")).Length / sizes[0];
         var x = Tensor.FromArray(Floats(Reference.GetProperty("x")), rows, sizes[0]);
         var t = Tensor.FromArray(Floats(Reference.GetProperty("t")), rows, sizes[3]);
@@ -49,7 +59,7 @@ public class AdamReferenceTests
         {
             tape.Reset();
             store.ZeroGrad();
-            var loss = tape.Mean(tape.BceWithLogits(net.Forward(tape, tape.Input(x)), tape.Input(t)));
+            var loss = tape.Mean(tape.BceWithLogits(Forward(tape, tape.Input(x)), tape.Input(t)));
             tape.Backward(loss);
             adam.Step();
             double actual = loss.Value.Span[0];

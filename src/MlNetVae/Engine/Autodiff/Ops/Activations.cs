@@ -33,11 +33,6 @@ public sealed partial class Tape
         return node;
     }
 
-    /// <summary>
-    /// Elementwise log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it neither overflows for large x nor
-    /// loses the tail e^x for very negative x. Its derivative is sigmoid(x).
-    /// </summary>
-    public Node Softplus(Node x) => Unary<SoftplusNode>(x);
 }
 
 internal sealed class SigmoidNode : UnaryNode
@@ -127,23 +122,3 @@ internal sealed class EluNode : UnaryNode
     }
 }
 
-internal sealed class SoftplusNode : UnaryNode
-{
-    private Tensor? _a, _b;
-
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y)
-    {
-        var a = Scratch(ref _a, Shape);
-        var b = Scratch(ref _b, Shape);
-        StableMath.SoftplusOfMinusAbs(x, a, b, y); // log1p(e^-|x|)
-        TensorPrimitives.Max(x, 0f, a);
-        TensorPrimitives.Add(y, a, y);
-    }
-
-    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        var s = Scratch(ref _a, Shape);
-        TensorPrimitives.Sigmoid(x, s);
-        TensorPrimitives.MultiplyAdd(dy, s, dx, dx);
-    }
-}

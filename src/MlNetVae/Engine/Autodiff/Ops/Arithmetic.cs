@@ -27,9 +27,6 @@ public sealed partial class Tape
         return node;
     }
 
-    /// <summary>Elementwise -x.</summary>
-    public Node Neg(Node x) => Unary<NegNode>(x);
-
     /// <summary>Elementwise <paramref name="c"/> * x for a constant c.</summary>
     public Node Scale(Node x, float c)
     {
@@ -159,14 +156,6 @@ internal sealed class AddBiasNode : Node
             for (int r = 0; r < dy.Rows; r++) TensorPrimitives.Add(db, dy.Row(r), db);
         }
     }
-}
-
-internal sealed class NegNode : UnaryNode
-{
-    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Negate(x, y);
-
-    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        TensorPrimitives.Subtract(dx, dy, dx);
 }
 
 internal sealed class ScaleNode : UnaryNode

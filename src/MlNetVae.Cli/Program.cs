@@ -1,3 +1,0 @@
-using MlNetVae.Cli;
-
-return CliApp.Run(args, Console.Out, Console.Error, stderrIsTerminal: !Console.IsErrorRedirected);

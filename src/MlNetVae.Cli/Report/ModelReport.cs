@@ -1,0 +1,116 @@
+using MlNetVae.Cli.Data;
+using MlNetVae.Inference;
+using MlNetVae.ML;
+using MlNetVae.Scores;
+
+namespace MlNetVae.Cli.Report;
+
+/// <summary>
+/// Everything <c>report</c> draws for a model on a data set: training curves, KL per latent dimension, the latent
+/// scatter, the score histogram (and, with 0/1 labels, the ROC curve), the ELBO gap, and for images reconstructions,
+/// samples and a latent traversal; then index.html. The numbers come from the library (one definition each); the
+/// pictures from the figure classes beside this one.
+/// </summary>
+internal static class ModelReport
+{
+    private const int MaxRows = 20_000, ScatterRows = 2000, GapRows = 32, GapRepeats = 5, Examples = 10, TraversalSteps = 9, TraversalDims = 5;
+    private static readonly int[] GapSamples = [1, 5, 50, 500];
+
+    /// <summary>Writes the report into <paramref name="folder"/> (which exists); returns the files written.</summary>
+    public static IReadOnlyList<string> Write(VaeTransformer model, Dataset data, string folder, CancellationToken cancellation)
+    {
+        var figures = new List<ReportFigure>();
+        var vae = model.Model;
+        int d = vae.Features, k = vae.LatentSize;
+        var inference = new VaeInference(vae, model.Options.Threads);
+        // The first rows, at most MaxRows of them: the pictures need a sample, not every row of a large file.
+        var (rows, labels) = Head(data, MaxRows);
+        int n = rows.Length / d;
+
+        if (model.Training is { } training)
+            figures.Add(TrainingCurves.Write(folder, training.History.Select(h => new EpochStats(h.Epoch, h.Reconstruction, h.Kl, h.NegElbo, h.Loss, h.ValidationNegElbo)).ToArray()));
+
+        var scatterRows = rows.AsSpan(0, Math.Min(n, ScatterRows) * d);
+        var diagnostics = n >= 2 ? inference.Diagnose(scatterRows) : null;
+        var order = Enumerable.Range(0, k).OrderByDescending(j => diagnostics?.KlPerDimension[j] ?? 0).ToArray();
+        if (diagnostics is not null)
+            figures.Add(KlPerDimension.Write(folder, diagnostics.KlPerDimension, diagnostics.PosteriorMeanVariance.Select(v => v > LatentDiagnostics.ActiveVariance).ToArray()));
+        if (k >= 2 && n >= 2)
+        {
+            // The two dimensions with the most KL carry the most information: the most telling 2-D view.
+            var (mean, _) = inference.Encode(scatterRows);
+            int m = mean.Length / k, a = order[0], b = order[1];
+            // Class names from the data; 0/1 labels of an anomaly column read as what they mean.
+            var names = ModelMetadata.Of(model).ClassNames ?? data.ClassNames
+                ?? (labels is not null && labels.All(l => l is 0 or 1) ? ["normal", "anomalous"] : null);
+            var classes = labels is null ? null : Enumerable.Range(0, m).Select(i => ClassName(labels[i], names)).ToArray();
+            figures.Add(LatentScatter.Write(folder, Enumerable.Range(0, m).Select(i => (double)mean[i * k + a]).ToArray(),
+                Enumerable.Range(0, m).Select(i => (double)mean[i * k + b]).ToArray(), a, b, classes));
+        }
+
+        cancellation.ThrowIfCancellationRequested();
+        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.Score);
+        bool binary = labels is not null && labels.All(l => l is 0 or 1) && labels.Contains(1) && labels.Contains(0);
+        var isAnomaly = binary ? labels!.Select(l => l == 1).ToArray() : null;
+        figures.Add(ScoreHistogram.Write(folder, scores, model.Threshold.Value, isAnomaly));
+        if (isAnomaly is not null) figures.Add(RocCurve.Write(folder, scores, isAnomaly, model.Threshold.Value));
+
+        cancellation.ThrowIfCancellationRequested();
+        var gapRows = rows.AsSpan(0, Math.Min(n, GapRows) * d).ToArray();
+        figures.Add(ElboGap.Write(folder,
+            GapSamples.Select(s => Spread(seed => -inference.IwaeNll(gapRows, s, seed).Average(), (m, lo, hi) => new IwaePoint(s, m, lo, hi))).ToArray(),
+            GapSamples.Select(s => Spread(seed => -inference.NaivePriorNll(gapRows, s, seed).Average(), (m, lo, hi) => new NaivePoint(s, m, lo, hi))).ToArray()));
+
+        var shape = ModelMetadata.Of(model).ImageShape ?? data.ImageShape;
+        int? side = shape is var (h, w) && h == w ? h : ImageGrid.Side(d);
+        if (side is int s2 && n >= 1)
+        {
+            int e = Math.Min(Examples, n);
+            var originals = Enumerable.Range(0, e).Select(i => rows.AsSpan(i * d, d).ToArray()).ToArray();
+            var recon = inference.Reconstruct(rows.AsSpan(0, e * d));
+            figures.Add(ImageGrid.Reconstructions(folder, originals, Enumerable.Range(0, e).Select(i => recon.AsSpan(i * d, d).ToArray()).ToArray(), s2));
+            var samples = inference.Generate(32, seed: 1);
+            figures.Add(ImageGrid.Samples(folder, Enumerable.Range(0, 32).Select(i => samples.AsSpan(i * d, d).ToArray()).ToArray(), s2));
+            var (start, _) = inference.Encode(rows.AsSpan(0, d));
+            var dims = order.Take(Math.Min(TraversalDims, k)).ToArray();
+            var values = Enumerable.Range(0, TraversalSteps).Select(i => -3.0 + 6.0 * i / (TraversalSteps - 1)).ToArray();
+            var points = new float[dims.Length * TraversalSteps * k];
+            for (int r = 0; r < dims.Length; r++)
+                for (int c = 0; c < TraversalSteps; c++)
+                {
+                    var p = points.AsSpan((r * TraversalSteps + c) * k, k);
+                    start.CopyTo(p);
+                    p[dims[r]] = (float)values[c];
+                }
+            var decoded = inference.Decode(points);
+            figures.Add(ImageGrid.Traversal(folder, Enumerable.Range(0, dims.Length * TraversalSteps).Select(i => decoded.AsSpan(i * d, d).ToArray()).ToArray(), s2, dims, values));
+        }
+
+        var spec = vae.Spec;
+        var summary = new ReportSummary(data.Source, n, d,
+            $"{d}-{string.Join("-", spec.EncoderHidden)}-{k} ({string.Join(", ", spec.Layout.Blocks.GroupBy(b => b.Kind).Select(g => $"{g.Key.ToString().ToLowerInvariant()} x{g.Sum(b => b.Length)}"))})",
+            model.Training?.History.Count, diagnostics?.ActiveUnits, k, model.Threshold.Value,
+            $"{model.Threshold.Method}, {model.Threshold.Fraction:G3}");
+        string index = ReportIndex.Write(folder, summary, figures);
+        return [.. figures.Select(f => f.File), index];
+    }
+
+    /// <summary>The first <paramref name="max"/> rows' features and labels.</summary>
+    private static (float[] Rows, float[]? Labels) Head(Dataset data, int max)
+    {
+        var columns = data.HasLabels ? new[] { RowsDataView.FeaturesColumn, RowsDataView.LabelColumn } : [RowsDataView.FeaturesColumn];
+        var chunk = ColumnChunks.Read(data.View, max, columns).FirstOrDefault()
+            ?? throw new InvalidDataException($"{data.Source}: no rows to report on");
+        return (chunk[RowsDataView.FeaturesColumn], data.HasLabels ? chunk[RowsDataView.LabelColumn] : null);
+    }
+
+    private static string ClassName(float label, IReadOnlyList<string>? names) =>
+        float.IsNaN(label) ? "?" : names is not null && label >= 0 && label < names.Count && label == MathF.Floor(label) ? names[(int)label] : label.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An estimate repeated with <see cref="GapRepeats"/> seeds: the mean of the repeats and their range.</summary>
+    private static T Spread<T>(Func<int, double> estimate, Func<double, double, double, T> point)
+    {
+        var values = Enumerable.Range(1, GapRepeats).Select(estimate).ToArray();
+        return point(values.Average(), values.Min(), values.Max());
+    }
+}

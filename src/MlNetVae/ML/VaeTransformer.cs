@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using MlNetVae.Engine;
+using MlNetVae.Inference;
+using MlNetVae.Onnx;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Training;
+
+namespace MlNetVae.ML;
+
+/// <summary>
+/// A fitted VAE as an ML.NET transformer: adds Score, PredictedLabel, LatentMean, Reconstruction and NegElbo columns
+/// (as the options name and select them) to any data view with the feature column. Lazy and batched: nothing runs
+/// until a cursor reads an output column, then the model runs once per batch. Immutable and thread-safe. Saved with
+/// <c>mlContext.Model.Save</c> (see <see cref="ICanSaveModel.Save"/>), it reloads in any process.
+/// </summary>
+public sealed class VaeTransformer : ITransformer, ICanSaveModel
+{
+    private readonly Lazy<InferenceSession> _session;
+    private readonly Compute _compute;
+
+    internal VaeTransformer(VaeModelParameters model, VaeOptions options, AnomalyThreshold threshold, TrainingResult? training,
+        IReadOnlyDictionary<string, string>? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(threshold);
+        options.Validate();
+        options = options with { Score = options.Score ?? model.Spec.Score };
+        if (ScoreFormulas.NeedsStatistics(options.Score!.Value) && model.ScoreStatistics is null)
+            throw new ArgumentException($"the {options.Score} score needs score statistics, which the model lacks");
+        Model = model;
+        Options = options;
+        Threshold = threshold;
+        Training = training;
+        Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        OutputColumns = VaeSchema.Outputs(options, model.Features, model.LatentSize);
+        _compute = new Compute(options.Threads);
+        _session = new(() => OnnxRuntimeBatchScorer.CreateSession(ScorerOnnx(), Math.Max(0, options.Threads), options.GpuDeviceId));
+    }
+
+    /// <summary>The trained model: its spec and state dict.</summary>
+    public VaeModelParameters Model { get; }
+
+    /// <summary>The options: columns, score, inference engine (and the training settings the model was fitted with).</summary>
+    public VaeOptions Options { get; }
+
+    /// <summary>The anomaly score of the Score column, fixed when the model was fitted (the threshold is on its scale).</summary>
+    public AnomalyScore Score => Options.Score!.Value;
+
+    /// <summary>Rows whose score is above it are flagged in the PredictedLabel column.</summary>
+    public AnomalyThreshold Threshold { get; }
+
+    /// <summary>What training did (loss history, timing), or null when unknown.</summary>
+    public TrainingResult? Training { get; }
+
+    /// <summary>Extra key/value pairs saved with the model (the CLI keeps its CSV schema here).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Always true: the transformer maps each row on its own, so <c>PredictionEngine</c> works.</summary>
+    public bool IsRowToRowMapper => true;
+
+    internal OutputColumn[] OutputColumns { get; }
+
+    /// <summary>The input schema with the output columns added; a missing or mistyped feature column is an <see cref="ArgumentOutOfRangeException"/>.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        VaeSchema.FeatureColumn(inputSchema, Options.FeatureColumnName, Model.Features);
+        return VaeSchema.Output(inputSchema, OutputColumns);
+    }
+
+    /// <summary>The lazy transformed view (see the class remarks).</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new VaeDataView(this, input);
+    }
+
+    /// <summary>The row-to-row mapper <c>PredictionEngine</c> uses.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new VaeRowMapper(this, inputSchema);
+    }
+
+    /// <summary>The same model with another threshold.</summary>
+    public VaeTransformer WithThreshold(AnomalyThreshold threshold) => new(Model, Options, threshold, Training, Metadata);
+
+    /// <summary>The same model with other options for what is not the model: column names, output columns, inference engine, threads.</summary>
+    /// <exception cref="ArgumentException">The options change the model itself (its architecture, likelihood or score).</exception>
+    public VaeTransformer WithOptions(Func<VaeOptions, VaeOptions> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var options = change(Options);
+        if ((options.Score ?? Score) != Score) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
+        return new(Model, options, Threshold, Training, Metadata);
+    }
+
+    /// <summary>The same model with <paramref name="metadata"/> saved alongside it (replacing earlier entries of the same keys).</summary>
+    public VaeTransformer WithMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var merged = new Dictionary<string, string>(Metadata, StringComparer.Ordinal);
+        foreach (var (key, value) in metadata) merged[key] = value;
+        return new(Model, Options, Threshold, Training, merged);
+    }
+
+    /// <summary>
+    /// The same model with a threshold that flags about <paramref name="rate"/> of <paramref name="normalRows"/>' rows, held-out
+    /// rows known to be normal (read from their feature column).
+    /// </summary>
+    public VaeTransformer WithFalsePositiveRate(IDataView normalRows, double rate)
+    {
+        ArgumentNullException.ThrowIfNull(normalRows);
+        var column = VaeSchema.FeatureColumn(normalRows.Schema, Options.FeatureColumnName, Model.Features);
+        var (rows, _) = FeatureReader.ReadAll(normalRows, column, null, CancellationToken.None);
+        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, Score);
+        return WithThreshold(AnomalyThreshold.FromFalsePositiveRate(scores, rate));
+    }
+
+    /// <summary>
+    /// Saves the transformer as a chain of ML.NET's own transformers around its scorer graph (<see cref="SavedForm"/>), which
+    /// <c>mlContext.Model.Load</c> reloads in any process that references this package, with no registration call.
+    /// </summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        var chain = SavedForm.Build(this);
+        try
+        {
+            ((ICanSaveModel)chain).Save(ctx);
+        }
+        finally
+        {
+            (chain as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// scorer.onnx for this transformer: its score, every output, the PredictedLabel threshold (float32, as the graph
+    /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
+    /// </summary>
+    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(
+        Score,
+        ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo,
+        (float)Threshold.Value,
+        SavedMetadata(),
+        prefix));
+
+    /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
+    internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
+        ? new OnnxRuntimeBatchScorer(_session.Value, Model)
+        : new ManagedBatchScorer(Model, Score, _compute);
+
+    /// <summary>
+    /// Every computed value must be finite: model inputs are clamped so that finite rows give finite outputs; if one
+    /// is not, the row is an error, never a NaN in a column or an outlier left unflagged.
+    /// </summary>
+    internal void CheckFinite(ScorerBuffers outputs, int rows, long firstRow)
+    {
+        foreach (var flag in new[] { ScorerOutputs.Score, ScorerOutputs.NegElbo, ScorerOutputs.LatentMean, ScorerOutputs.Reconstruction })
+        {
+            if (!outputs.Wanted.HasFlag(flag)) continue;
+            var values = outputs.For(flag);
+            int width = values.Length / Math.Max(1, outputs.Rows);
+            int bad = values.AsSpan(0, rows * width).IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+            if (bad >= 0)
+                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {flag} is {values[bad]}; the model cannot score this row");
+        }
+    }
+
+    /// <summary>What the saved scorer carries besides the model, to rebuild this transformer from it.</summary>
+    private Dictionary<string, string> SavedMetadata()
+    {
+        var m = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SavedKeys.Threshold] = JsonSerializer.Serialize(Threshold, SavedKeys.Json),
+        };
+        if (Training is not null) m[SavedKeys.Training] = JsonSerializer.Serialize(Training, SavedKeys.Json);
+        foreach (var (key, value) in Metadata) m[SavedKeys.UserPrefix + key] = value;
+        return m;
+    }
+
+    /// <summary>Rebuilds a transformer from a scorer.onnx it saved.</summary>
+    internal static VaeTransformer FromScorer(byte[] scorer)
+    {
+        var imported = OnnxImport.Load(scorer);
+        var m = imported.Metadata;
+        try
+        {
+            var threshold = JsonSerializer.Deserialize<AnomalyThreshold>(m.TryGetValue(SavedKeys.Threshold, out var t) ? t : throw new InvalidDataException($"metadata '{SavedKeys.Threshold}' is missing"), SavedKeys.Json)
+                ?? throw new InvalidDataException("the threshold is empty");
+            if (!double.IsFinite(threshold.Value)) throw new InvalidDataException("the threshold is not a finite number");
+            var training = m.TryGetValue(SavedKeys.Training, out var h) ? JsonSerializer.Deserialize<TrainingResult>(h, SavedKeys.Json) : null;
+            var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
+            return new VaeTransformer(imported.Model, imported.Model.Spec.Options, threshold, training, user);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"the model's metadata is not readable: {e.Message.Split('\n')[0]}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"the model's metadata is inconsistent: {e.Message}");
+        }
+    }
+}
+
+/// <summary>The metadata keys a saved transformer adds to its scorer.onnx.</summary>
+internal static class SavedKeys
+{
+    public const string Threshold = "mlnetvae.threshold", Training = "mlnetvae.training", UserPrefix = "mlnetvae.user.";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}

@@ -1,0 +1,92 @@
+using MlNetVae.Graph;
+using MlNetVae.Spec;
+
+namespace MlNetVae.Scores;
+
+/// <summary>What one deterministic pass at z = posterior mean computes, which every deterministic score is built from.</summary>
+/// <param name="X">The rows in model units, [rows, D].</param>
+/// <param name="Mean">Posterior means, [rows, K].</param>
+/// <param name="LogVar">Clamped posterior log-variances, [rows, K].</param>
+/// <param name="Output">The decoder's raw output at z = mean, [rows, D].</param>
+internal readonly record struct PosteriorMeanPass<T>(T X, T Mean, T LogVar, T Output);
+
+/// <summary>
+/// Every anomaly score, written once over <see cref="IOps{T}"/>: the managed scorer, the ONNX scorer graph and the
+/// report compute these same definitions. Each returns one value per row, [rows, 1], higher = more unusual.
+/// The sampled scores (<see cref="AnomalyScore.NegElbo"/>, <see cref="AnomalyScore.IwaeNll"/>) average or combine
+/// per-draw terms defined here; <see cref="ScoreStatistics"/> holds the fitted buffers some scores read.
+/// </summary>
+internal static class ScoreFormulas
+{
+    /// <summary>Encodes raw rows [rows, D] and decodes their posterior means: no sampling, so the same rows give the same numbers.</summary>
+    public static PosteriorMeanPass<T> Pass<T>(IOps<T> o, VaeSpec spec, T raw) where T : class
+    {
+        var x = Network.Standardize(o, raw);
+        var (mean, logVar) = Network.Encode(o, spec, x);
+        return new PosteriorMeanPass<T>(x, mean, logVar, Network.Decode(o, spec, mean));
+    }
+
+    /// <summary>
+    /// Tables' default anomaly score, <see cref="AnomalyScore.CorrectedNegElbo"/>: the reconstruction's divergence from the
+    /// row at z = posterior mean (the -ELBO without the entropy floor of the row itself) plus KL(q(z|x) || N(0, I)).
+    /// </summary>
+    public static T CorrectedNegElbo<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Add(Likelihood.Divergence(o, spec, p.Output, p.X), Kl.PerRow(o, p.Mean, p.LogVar));
+
+    /// <summary>The negative ELBO evaluated once at z = posterior mean: -log p(x|z = mean) + KL (scorer.onnx's neg_elbo).</summary>
+    public static T NegElboAtMean<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Add(Likelihood.Nll(o, spec, p.Output, p.X), Kl.PerRow(o, p.Mean, p.LogVar));
+
+    /// <summary>The reconstruction's divergence at z = posterior mean alone.</summary>
+    public static T ReconstructionDivergence<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        Likelihood.Divergence(o, spec, p.Output, p.X);
+
+    /// <summary>Squared error of the likelihood's mean at z = posterior mean, in model units (every column weighs the same).</summary>
+    public static T ReconstructionError<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.RowSum(o.Square(o.Sub(p.X, Network.Mean(o, spec, p.Output))));
+
+    /// <summary>Squared Mahalanobis distance of the posterior mean under the fitted aggregate posterior: || (mean - center) W ||^2.</summary>
+    public static T LatentMahalanobis<T>(IOps<T> o, PosteriorMeanPass<T> p) where T : class =>
+        o.RowSum(o.Square(o.MatMul(o.Sub(p.Mean, o.Buffer(ScoreStatistics.LatentCenter)), o.Buffer(ScoreStatistics.LatentWhitening))));
+
+    /// <summary>Divergence + Mahalanobis / 2: -log p(x, z) at z = mean with both floors removed, under the fitted prior.</summary>
+    public static T Combined<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Add(ReconstructionDivergence(o, spec, p), o.Scale(LatentMahalanobis(o, p), 0.5f));
+
+    /// <summary>Divergence and Mahalanobis distance, each standardized by its training mean and deviation, summed.</summary>
+    public static T StandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
+    {
+        T Standardized(T value, string mean, string scale) => o.Div(o.Sub(value, o.Buffer(mean)), o.Buffer(scale));
+        return o.Add(
+            Standardized(ReconstructionDivergence(o, spec, p), ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale),
+            Standardized(LatentMahalanobis(o, p), ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale));
+    }
+
+    /// <summary>A deterministic score by name; the sampled ones are not deterministic and are refused.</summary>
+    public static T Deterministic<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p, AnomalyScore score) where T : class => score switch
+    {
+        AnomalyScore.CorrectedNegElbo => CorrectedNegElbo(o, spec, p),
+        AnomalyScore.ReconstructionDivergence => ReconstructionDivergence(o, spec, p),
+        AnomalyScore.ReconstructionError => ReconstructionError(o, spec, p),
+        AnomalyScore.LatentMahalanobis => LatentMahalanobis(o, p),
+        AnomalyScore.Combined => Combined(o, spec, p),
+        AnomalyScore.StandardizedSum => StandardizedSum(o, spec, p),
+        _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
+    };
+
+    /// <summary>True for the scores that read fitted statistics (<see cref="ScoreStatistics"/>).</summary>
+    public static bool NeedsStatistics(AnomalyScore score) =>
+        score is AnomalyScore.LatentMahalanobis or AnomalyScore.Combined or AnomalyScore.StandardizedSum;
+
+    /// <summary>
+    /// One importance sample's log-weight per row, [rows, 1], for IWAE (Burda et al. 2016):
+    /// log p(x|z) + log p(z) - log q(z|x) with z = mean + sigma eps, where log p(z) - log q(z|x) =
+    /// sum_j 0.5 (eps_j^2 - z_j^2 + logVar_j) (the 2 pi terms cancel).
+    /// </summary>
+    public static T IwaeLogWeight<T>(IOps<T> o, VaeSpec spec, T x, T mean, T logVar, T eps) where T : class
+    {
+        var z = Network.Sample(o, mean, logVar, eps);
+        var logRatio = o.Scale(o.RowSum(o.Add(o.Sub(o.Square(eps), o.Square(z)), logVar)), 0.5f);
+        return o.Sub(logRatio, Likelihood.Nll(o, spec, Network.Decode(o, spec, z), x));
+    }
+}

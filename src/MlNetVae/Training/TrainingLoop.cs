@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using MlNetVae.Engine.Randomness;
+using MlNetVae.Spec;
+
+namespace MlNetVae.Training;
+
+/// <summary>
+/// The one training loop, whatever the backend: the validation split, shuffled mini-batches, dynamic binarization,
+/// reparameterization noise, KL warm-up, validation -ELBO, early stopping with the best weights restored, divergence
+/// checks, progress and cancellation. Every random draw comes from one seeded stream here, so backends given the same
+/// seed see the same batches and the same noise.
+/// </summary>
+internal static class TrainingLoop
+{
+    private const int ReportEverySteps = 20;
+
+    /// <summary>An epoch whose mean loss exceeds the first step's by this factor (and by <see cref="DivergedMargin"/> nats) means divergence.</summary>
+    private const double DivergedFactor = 100, DivergedMargin = 1000;
+
+    /// <summary>
+    /// Trains <paramref name="backend"/> on <paramref name="count"/> raw rows (flat [count, D] in <paramref name="data"/>,
+    /// finite values) and leaves it holding the weights to keep. Returns what happened.
+    /// </summary>
+    public static TrainingResult Run(ITrainingBackend backend, VaeSpec spec, ReadOnlySpan<float> data, int count,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var o = spec.Options;
+        int d = spec.Features, k = spec.LatentSize;
+        // Data order, the split, noise and binarization draw from their own stream, so they do not shift when the
+        // number of parameters (drawn from the initialization stream) changes.
+        var rng = new Rng((ulong)o.Seed ^ 0x5DEECE66DUL);
+        var order = Enumerable.Range(0, count).ToArray();
+        rng.Shuffle(order);
+        int validationRows = (int)(count * (double)o.ValidationFraction);
+        if (o.ValidationFraction > 0 && validationRows == 0) validationRows = 1;
+        int trainRows = count - validationRows;
+        if (trainRows < 1) throw new ArgumentException($"{count} rows leave none for training after the validation split");
+        var validation = validationRows > 0 ? Validation.Create(data, d, k, order.AsSpan(0, validationRows), o.Seed) : null;
+        var train = order[validationRows..];
+
+        int batchSize = spec.BatchSize;
+        int batchRows = Math.Min(batchSize, trainRows);
+        var batch = new float[batchRows * d]; // (B, D)
+        var noise = new float[batchRows * k]; // (B, K)
+        var bernoulli = o.DynamicBinarization ? spec.Layout.Kinds().Select(kind => kind == FeatureKind.Bernoulli).ToArray() : null;
+        int steps = (trainRows + batchSize - 1) / batchSize;
+        StateDict? best = null;
+        double bestValidation = double.PositiveInfinity, firstLoss = double.NaN;
+        int bestEpoch = 0, sinceBest = 0;
+        bool stoppedEarly = false;
+        var history = new List<EpochSummary>();
+        var clock = Stopwatch.StartNew();
+        long samples = 0;
+
+        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+        {
+            rng.Shuffle(train);
+            double lossSum = 0, reconSum = 0, klSum = 0;
+            int seen = 0;
+            for (int step = 1; step <= steps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int start = (step - 1) * batchSize, n = Math.Min(batchSize, trainRows - start);
+                Gather(data, d, train.AsSpan(start, n), batch, bernoulli, rng);
+                rng.FillNormal(noise.AsSpan(0, n * k));
+                var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
+                if (!float.IsFinite(r.Loss))
+                    throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
+                if (double.IsNaN(firstLoss)) firstLoss = r.Loss;
+                lossSum += r.Loss * (double)n;
+                reconSum += r.Reconstruction * n;
+                klSum += r.Kl * n;
+                seen += n;
+                samples += n;
+                if (progress is not null && step % ReportEverySteps == 0 && step < steps)
+                    progress.Report(new TrainingProgress(epoch, o.Epochs, step, steps, lossSum / seen, reconSum / seen, klSum / seen,
+                        history.Count > 0 ? history[^1].ValidationNegElbo : null, samples / clock.Elapsed.TotalSeconds, clock.Elapsed));
+            }
+            double meanLoss = lossSum / seen;
+            if (meanLoss > DivergedFactor * Math.Abs(firstLoss) && meanLoss > firstLoss + DivergedMargin)
+                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to {meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
+
+            double? validationNegElbo = validation?.NegElbo(backend);
+            history.Add(new EpochSummary(epoch, meanLoss, (reconSum + klSum) / seen, reconSum / seen, klSum / seen, validationNegElbo));
+            progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, meanLoss, reconSum / seen, klSum / seen,
+                validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed));
+
+            if (validationNegElbo is not double v || o.Patience == 0) { bestEpoch = epoch; continue; }
+            if (v < bestValidation)
+            {
+                (bestValidation, bestEpoch, sinceBest) = (v, epoch, 0);
+                if (o.Patience > 0) best = backend.State();
+            }
+            else if (o.Patience > 0 && ++sinceBest >= o.Patience)
+            {
+                stoppedEarly = epoch < o.Epochs;
+                break;
+            }
+        }
+        if (best is not null && bestEpoch != history[^1].Epoch) backend.Load(best);
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new TrainingResult(history, bestEpoch, stoppedEarly, seconds, samples / seconds) { ValidationRows = order[..validationRows] };
+    }
+
+    /// <summary>
+    /// KL warm-up: the KL weight climbs linearly from 0 at the first step to beta after
+    /// <see cref="VaeOptions.WarmupEpochs"/> epochs, then stays at beta.
+    /// </summary>
+    internal static float KlWeight(VaeOptions o, int epoch, int step, int stepsPerEpoch)
+    {
+        if (o.WarmupEpochs == 0) return o.Beta;
+        float epochsDone = epoch - 1 + (float)(step - 1) / stepsPerEpoch;
+        return o.Beta * Math.Min(1f, epochsDone / o.WarmupEpochs);
+    }
+
+    /// <summary>
+    /// Copies the picked rows into the batch; with <paramref name="bernoulli"/>, each Bernoulli feature becomes 1 with
+    /// probability equal to its value (dynamic binarization), other features stay as they are.
+    /// </summary>
+    private static void Gather(ReadOnlySpan<float> data, int d, ReadOnlySpan<int> rows, float[] batch, bool[]? bernoulli, Rng rng)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var dst = batch.AsSpan(i * d, d);
+            data.Slice(rows[i] * d, d).CopyTo(dst);
+            if (bernoulli is null) continue;
+            for (int j = 0; j < d; j++)
+                if (bernoulli[j]) dst[j] = rng.NextFloat() < dst[j] ? 1f : 0f;
+        }
+    }
+
+    /// <summary>The held-out rows and their fixed noise: the same draws every epoch, so epochs are compared on equal terms.</summary>
+    private sealed class Validation(float[] rows, float[] noise, int count)
+    {
+        private readonly double[] _reconstruction = new double[count], _kl = new double[count];
+
+        public static Validation Create(ReadOnlySpan<float> data, int d, int k, ReadOnlySpan<int> picked, int seed)
+        {
+            var rows = new float[picked.Length * d];
+            for (int i = 0; i < picked.Length; i++) data.Slice(picked[i] * d, d).CopyTo(rows.AsSpan(i * d, d));
+            var noise = new float[picked.Length * k];
+            new Rng((ulong)seed ^ 0xA5A5A5A5UL).FillNormal(noise);
+            return new Validation(rows, noise, picked.Length);
+        }
+
+        public double NegElbo(ITrainingBackend backend)
+        {
+            backend.Evaluate(rows, noise, count, _reconstruction, _kl);
+            double sum = 0;
+            for (int i = 0; i < count; i++) sum += _reconstruction[i] + _kl[i];
+            return sum / count;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace MlNetVae.Training;
+
+/// <summary>A snapshot of training, reported through <see cref="IProgress{T}"/>.</summary>
+/// <param name="Epoch">Current epoch, from 1; 0 while the training rows are being read (then <paramref name="Step"/> counts the rows read).</param>
+/// <param name="Epochs">Epochs planned.</param>
+/// <param name="Step">Step within the epoch, from 1.</param>
+/// <param name="StepsPerEpoch">Mini-batches per epoch.</param>
+/// <param name="Loss">Mean loss per row over the epoch so far (reconstruction + weighted KL term).</param>
+/// <param name="Reconstruction">Mean -log p(x|z) per row over the epoch so far, in nats.</param>
+/// <param name="Kl">Mean KL(q(z|x) || p(z)) per row over the epoch so far, in nats.</param>
+/// <param name="ValidationNegElbo">Validation negative ELBO per row after the last finished epoch; null without a validation set.</param>
+/// <param name="SamplesPerSecond">Training rows processed per second since training began.</param>
+/// <param name="Elapsed">Time since training began.</param>
+public sealed record TrainingProgress(
+    int Epoch, int Epochs, int Step, int StepsPerEpoch,
+    double Loss, double Reconstruction, double Kl, double? ValidationNegElbo,
+    double SamplesPerSecond, TimeSpan Elapsed);
+
+/// <summary>One finished epoch.</summary>
+/// <param name="Epoch">Epoch number, from 1.</param>
+/// <param name="Loss">Mean training loss per row.</param>
+/// <param name="NegElbo">Mean training negative ELBO per row (reconstruction + unweighted KL).</param>
+/// <param name="Reconstruction">Mean training -log p(x|z) per row.</param>
+/// <param name="Kl">Mean training KL per row.</param>
+/// <param name="ValidationNegElbo">Validation negative ELBO per row, or null.</param>
+public sealed record EpochSummary(int Epoch, double Loss, double NegElbo, double Reconstruction, double Kl, double? ValidationNegElbo);
+
+/// <summary>What training did.</summary>
+/// <param name="History">Every finished epoch, in order.</param>
+/// <param name="BestEpoch">The epoch whose weights the model holds (the last one unless early stopping restored an earlier one).</param>
+/// <param name="StoppedEarly">True when early stopping ended training before the planned epochs.</param>
+/// <param name="Seconds">Wall time of the training loop.</param>
+/// <param name="SamplesPerSecond">Training rows processed per second.</param>
+public sealed record TrainingResult(IReadOnlyList<EpochSummary> History, int BestEpoch, bool StoppedEarly, double Seconds, double SamplesPerSecond)
+{
+    /// <summary>The indices of the rows held out for validation (not trained on), or null when none were; not saved with a model.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<int>? ValidationRows { get; init; }
+
+    /// <summary>The backend that trained the model (<c>managed</c> or <c>torchsharp</c>).</summary>
+    public string Backend { get; init; } = "managed";
+
+    /// <summary>The training negative ELBO per row of the last epoch.</summary>
+    public double TrainNegElbo => History[^1].NegElbo;
+
+    /// <summary>The best validation negative ELBO per row, or null without a validation set.</summary>
+    public double? ValidationNegElbo => History.Min(h => h.ValidationNegElbo);
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using MlNetVae.Spec;
+using MlNetVae.Training;
+
+namespace MlNetVae.Benchmarks;
+
+/// <summary>
+/// The reference VAE (see <see cref="VaeTrainingBenchmark"/>) trained by the managed engine, by the TorchSharp backend
+/// (libtorch 2.10, CPU) and by PyTorch 1.13 (tests/reference/vae_fashion.py), each on the same thread count.
+/// <c>--conv</c> trains the default image model instead (two stride-2 convolutions, latent 8, Gaussian likelihood;
+/// <c>vae_fashion.py --conv</c> builds the same network in PyTorch).
+/// Usage: <c>backends [--conv] [--epochs 10] [--threads 2] [--rounds 5] [--skip-quality]</c>.
+/// </summary>
+/// <remarks>
+/// Throughput comes from <c>--rounds</c> rounds of one epoch per engine; the order rotates each round, so that a
+/// change in the machine's load, or the heat the previous run left, hits every engine alike. The per-round ratios
+/// and their medians are quoted. Quality comes from one <c>--epochs</c> run of each: the test-set negative ELBO with
+/// one z sample per image, as PyTorch's script computes it.
+/// </remarks>
+public static class BackendBenchmark
+{
+    private const string Managed = "managed", TorchSharp = "torchsharp", PyTorch = "pytorch";
+
+    public static void Run(string[] args)
+    {
+        int epochs = VaeTrainingBenchmark.Option(args, "--epochs", 10), threads = VaeTrainingBenchmark.Option(args, "--threads", 2);
+        int rounds = VaeTrainingBenchmark.Option(args, "--rounds", 5);
+        var (train, _) = FashionMnist.Train();
+        var (test, _) = FashionMnist.Test();
+        bool conv = args.Contains("--conv");
+        var managed = conv
+            ? new VaeOptions { Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackend.Managed }
+            : VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
+        Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads");
+        var torch = managed with { Backend = TrainingBackend.TorchSharp, Device = "cpu" };
+
+        var speeds = new Dictionary<string, List<double>> { [Managed] = [], [TorchSharp] = [], [PyTorch] = [] };
+        var ratios = new Dictionary<string, List<double>> { ["managed/torchsharp"] = [], ["managed/pytorch"] = [], ["torchsharp/pytorch"] = [] };
+        string[] order = [Managed, TorchSharp, PyTorch];
+        for (int round = 1; round <= rounds; round++)
+        {
+            var speed = new Dictionary<string, double>();
+            for (int i = 0; i < order.Length; i++)
+            {
+                string engine = order[(round - 1 + i) % order.Length];
+                speed[engine] = engine switch
+                {
+                    Managed => VaeTrainer.Train(train, FashionMnist.Features, managed with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
+                    TorchSharp => VaeTrainer.Train(train, FashionMnist.Features, torch with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
+                    _ => VaeTrainingBenchmark.RunPeer(1, threads, conv).RootElement.GetProperty("samples_per_second").GetDouble(),
+                };
+                speeds[engine].Add(speed[engine]);
+            }
+            foreach (var (name, list) in ratios)
+            {
+                var pair = name.Split('/');
+                list.Add(speed[pair[0]] / speed[pair[1]]);
+            }
+            Console.WriteLine($"round {round}: managed {speed[Managed]:N0}, torchsharp {speed[TorchSharp]:N0}, pytorch {speed[PyTorch]:N0} samples/s; " +
+                string.Join(", ", ratios.Select(r => $"{r.Key} {r.Value[^1]:F2}x")));
+        }
+        Console.WriteLine("medians: " + string.Join(", ", speeds.Select(s => $"{s.Key} {Median(s.Value):N0} samples/s")) + "; " +
+            string.Join(", ", ratios.Select(r => $"{r.Key} {Median(r.Value):F2}x ({r.Value.Min():F2}-{r.Value.Max():F2})")));
+        if (args.Contains("--skip-quality")) return;
+
+        var negElbo = new Dictionary<string, double>();
+        foreach (var (name, options) in new[] { (Managed, managed), (TorchSharp, torch) })
+        {
+            var (model, result) = VaeTrainer.Train(train, FashionMnist.Features, options);
+            negElbo[name] = VaeTrainingBenchmark.TestNegElbo(model, test, threads);
+            Console.WriteLine($"{name}: {epochs} epochs in {result.Seconds:F1} s ({result.SamplesPerSecond:N0} samples/s), test -ELBO {negElbo[name]:F2} nats");
+        }
+        var peer = VaeTrainingBenchmark.RunPeer(epochs, threads, conv).RootElement;
+        negElbo[PyTorch] = peer.GetProperty("test_neg_elbo").GetDouble();
+        Console.WriteLine($"pytorch: {epochs} epochs in {peer.GetProperty("seconds").GetDouble():F1} s ({peer.GetProperty("samples_per_second").GetDouble():N0} samples/s), test -ELBO {negElbo[PyTorch]:F2} nats");
+        Console.WriteLine($"test -ELBO torchsharp - managed: {negElbo[TorchSharp] - negElbo[Managed]:+0.00;-0.00} nats");
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            model = conv ? "conv" : "dense", threads, epochs, rounds,
+            samples_per_second = speeds.ToDictionary(s => s.Key, s => Math.Round(Median(s.Value), 1)),
+            median_ratios = ratios.ToDictionary(r => r.Key, r => Math.Round(Median(r.Value), 3)),
+            test_neg_elbo = negElbo.ToDictionary(n => n.Key, n => Math.Round(n.Value, 3)),
+        }));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
