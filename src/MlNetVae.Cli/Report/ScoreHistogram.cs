@@ -30,7 +30,7 @@ internal static class ScoreHistogram
         double cut = axis.Map(threshold);
         var mapped = scores.Select(axis.Map).ToArray();
         double low = Math.Min(mapped.Min(), cut), high = Math.Max(mapped.Max(), cut);
-        int bins = Math.Clamp((int)Math.Round(Math.Sqrt(scores.Count)), 10, 50);
+        int bins = Bins(scores.Count);
         double width = high > low ? (high - low) / bins : 1;
         string caption;
         if (isAnomaly is null)
@@ -86,7 +86,7 @@ internal static class ScoreHistogram
         {
             double low = scores.Min(), high = scores.Max();
             if (high - low <= 10) return new ScoreAxis(false);
-            int bins = Math.Clamp((int)Math.Round(Math.Sqrt(scores.Count)), 10, 50);
+            int bins = Bins(scores.Count);
             var counts = new int[bins];
             foreach (double v in scores) counts[Math.Min((int)((v - low) / (high - low) * bins), bins - 1)]++;
             return new ScoreAxis(counts.Max() > scores.Count / 4);
@@ -110,6 +110,9 @@ internal static class ScoreHistogram
             return ticks;
         }
     }
+
+    /// <summary>About the square root of the row count, 10 to 50 bars.</summary>
+    private static int Bins(int rows) => Math.Clamp((int)Math.Round(Math.Sqrt(rows)), 10, 50);
 
     private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }
