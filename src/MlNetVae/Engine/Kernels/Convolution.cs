@@ -45,11 +45,7 @@ public static class Convolution
     public static void Conv2d(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
     {
-        var l = Check(compute, geometry, batch, transposed: false, workspace);
-        Require(x.Length, batch * geometry.InFeatures, nameof(x));
-        Require(weight.Length, l.WeightFloats, nameof(weight));
-        Optional(bias.Length, geometry.OutChannels, nameof(bias));
-        Require(y.Length, batch * geometry.OutFeatures, nameof(y));
+        var l = CheckForward(compute, geometry, batch, transposed: false, x.Length, weight.Length, bias.Length, y.Length, workspace);
         Run(compute, l, Step.Gather, batch, x, y, weight, bias, accumulate: false, workspace);
     }
 
@@ -60,13 +56,7 @@ public static class Convolution
     public static void Conv2dBackward(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)
     {
-        var l = Check(compute, geometry, batch, transposed: false, workspace);
-        Require(x.Length, batch * geometry.InFeatures, nameof(x));
-        Require(weight.Length, l.WeightFloats, nameof(weight));
-        Require(dy.Length, batch * geometry.OutFeatures, nameof(dy));
-        Optional(dx.Length, batch * geometry.InFeatures, nameof(dx));
-        Optional(dWeight.Length, l.WeightFloats, nameof(dWeight));
-        Optional(dBias.Length, geometry.OutChannels, nameof(dBias));
+        var l = CheckBackward(compute, geometry, batch, transposed: false, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length, workspace);
         if (!dBias.IsEmpty) AddChannelSums(dy, batch, geometry.OutChannels, geometry.OutHeight * geometry.OutWidth, dBias);
         if (!dWeight.IsEmpty) Run(compute, l, Step.Correlate, batch, x, dy, [], [], accumulate: true, workspace, dWeight);
         if (!dx.IsEmpty) Run(compute, l, Step.Scatter, batch, dx, dy, weight, [], accumulate: true, workspace);
@@ -80,11 +70,7 @@ public static class Convolution
     public static void ConvTranspose2d(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
     {
-        var l = Check(compute, geometry, batch, transposed: true, workspace);
-        Require(x.Length, batch * geometry.InFeatures, nameof(x));
-        Require(weight.Length, l.WeightFloats, nameof(weight));
-        Optional(bias.Length, geometry.OutChannels, nameof(bias));
-        Require(y.Length, batch * geometry.OutFeatures, nameof(y));
+        var l = CheckForward(compute, geometry, batch, transposed: true, x.Length, weight.Length, bias.Length, y.Length, workspace);
         Run(compute, l, Step.Scatter, batch, y, x, weight, bias, accumulate: false, workspace);
     }
 
@@ -95,16 +81,35 @@ public static class Convolution
     public static void ConvTranspose2dBackward(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)
     {
-        var l = Check(compute, geometry, batch, transposed: true, workspace);
-        Require(x.Length, batch * geometry.InFeatures, nameof(x));
-        Require(weight.Length, l.WeightFloats, nameof(weight));
-        Require(dy.Length, batch * geometry.OutFeatures, nameof(dy));
-        Optional(dx.Length, batch * geometry.InFeatures, nameof(dx));
-        Optional(dWeight.Length, l.WeightFloats, nameof(dWeight));
-        Optional(dBias.Length, geometry.OutChannels, nameof(dBias));
+        var l = CheckBackward(compute, geometry, batch, transposed: true, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length, workspace);
         if (!dBias.IsEmpty) AddChannelSums(dy, batch, geometry.OutChannels, geometry.OutHeight * geometry.OutWidth, dBias);
         if (!dWeight.IsEmpty) Run(compute, l, Step.Correlate, batch, dy, x, [], [], accumulate: true, workspace, dWeight);
         if (!dx.IsEmpty) Run(compute, l, Step.Gather, batch, dy, dx, weight, [], accumulate: true, workspace);
+    }
+
+    /// <summary>Checks a forward call's span lengths (the forward and transposed convolutions share them).</summary>
+    private static Layout CheckForward(Compute compute, ConvGeometry geometry, int batch, bool transposed, int x, int weight, int bias, int y, Span<float> workspace)
+    {
+        var l = Check(compute, geometry, batch, transposed, workspace);
+        Require(x, batch * geometry.InFeatures, nameof(x));
+        Require(weight, l.WeightFloats, nameof(weight));
+        Optional(bias, geometry.OutChannels, nameof(bias));
+        Require(y, batch * geometry.OutFeatures, nameof(y));
+        return l;
+    }
+
+    /// <summary>Checks a backward call's span lengths; an empty gradient span is allowed (that gradient is skipped).</summary>
+    private static Layout CheckBackward(Compute compute, ConvGeometry geometry, int batch, bool transposed, int x, int weight, int dy, int dx,
+        int dWeight, int dBias, Span<float> workspace)
+    {
+        var l = Check(compute, geometry, batch, transposed, workspace);
+        Require(x, batch * geometry.InFeatures, nameof(x));
+        Require(weight, l.WeightFloats, nameof(weight));
+        Require(dy, batch * geometry.OutFeatures, nameof(dy));
+        Optional(dx, batch * geometry.InFeatures, nameof(dx));
+        Optional(dWeight, l.WeightFloats, nameof(dWeight));
+        Optional(dBias, geometry.OutChannels, nameof(dBias));
+        return l;
     }
 
     // One pass over the batch. `big` and `small` are the frame's two sides, a convolution's input and output or a
