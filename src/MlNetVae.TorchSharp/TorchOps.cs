@@ -26,15 +26,31 @@ internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IO
 
     public Tensor MatMul(Tensor x, Tensor w) => x.matmul(w);
 
-    /// <summary>Rows [batch, C * H * W] viewed as NCHW, convolved, and flattened back to rows (the layout every other primitive sees).</summary>
-    public Tensor Conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) =>
-        nn.functional.conv2d(x.reshape(-1, g.InChannels, g.InHeight, g.InWidth), weight, bias,
-            strides: [g.Stride, g.Stride], padding: [g.Padding, g.Padding]).reshape(-1, g.OutFeatures);
+    /// <summary>
+    /// Rows [batch, C * H * W] viewed as NCHW, convolved, and flattened back to rows (the layout every other primitive sees).
+    /// Written as im2col (unfold) and a matmul, the managed engine's own formulation, not nn.functional.conv2d: libtorch
+    /// 2.10's oneDNN convolution kernels gave run-to-run different losses, NaN among them, on an AMD EPYC (Zen 5, AVX-512)
+    /// machine, where this form matches the managed engine to 1e-7 (BackendParityTests, convolutional model).
+    /// </summary>
+    public Tensor Conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g)
+    {
+        var columns = nn.functional.unfold(x.reshape(-1, g.InChannels, g.InHeight, g.InWidth), (g.KernelHeight, g.KernelWidth), padding: (g.Padding, g.Padding), stride: (g.Stride, g.Stride)); // (B, Cin kh kw, L)
+        var y = weight.reshape(g.OutChannels, -1).matmul(columns);  // (B, Cout, L)
+        return y.add(bias.view(1, -1, 1)).reshape(-1, g.OutFeatures);
+    }
 
-    /// <summary>The transposed convolution, per-axis output padding included.</summary>
-    public Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) =>
-        nn.functional.conv_transpose2d(x.reshape(-1, g.InChannels, g.InHeight, g.InWidth), weight, bias,
-            strides: [g.Stride, g.Stride], padding: [g.Padding, g.Padding], output_padding: [g.OutputPaddingHeight, g.OutputPaddingWidth]).reshape(-1, g.OutFeatures);
+    /// <summary>
+    /// The transposed convolution as the adjoint of <see cref="Conv2d"/>: W^T x per pixel, then col2im (fold) onto the output
+    /// size, which carries the per-axis output padding; not oneDNN's deconvolution, for the reason given there.
+    /// </summary>
+    public Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g)
+    {
+        var images = x.reshape(-1, g.InChannels, g.InHeight * g.InWidth);                 // (B, Cin, H W)
+        var w = weight.reshape(g.InChannels, g.OutChannels * g.KernelHeight * g.KernelWidth); // (Cin, Cout kh kw)
+        var columns = w.t().matmul(images);                                                // (B, Cout kh kw, H W)
+        var y = nn.functional.fold(columns, (g.OutHeight, g.OutWidth), (g.KernelHeight, g.KernelWidth), stride: (g.Stride, g.Stride), padding: (g.Padding, g.Padding));
+        return y.add(bias.view(1, -1, 1, 1)).reshape(-1, g.OutFeatures);
+    }
 
     public Tensor Activate(Tensor x, Activation activation) => activation switch
     {
@@ -69,6 +85,11 @@ internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IO
     }
 
     public Tensor Exp(Tensor x) => x.exp();
+
+    public Tensor Log(Tensor x) => x.log();
+
+    public Tensor LocalMean(Tensor x, int channels, int height, int width) =>
+        nn.functional.avg_pool2d(x.view(-1, channels, height, width), 3, 1, 1, count_include_pad: true).view(x.shape[0], -1);
 
     public Tensor Square(Tensor x) => x.square();
 
