@@ -25,7 +25,7 @@ IDataView test = ml.Data.LoadFromEnumerable(Read("t10k").Select(i => i with { La
 
 // One estimator, two uses: the latent mean as features for another model, and the anomaly score. Declaring the
 // image shape is all it takes to get the image defaults (convolutions, an 8-dimensional latent, a Gaussian
-// likelihood on standardized pixels and the StandardizedSum score; README "Defaults").
+// likelihood on standardized pixels and the SmoothedStandardizedSum score; README "Defaults").
 var options = new VaeOptions { Epochs = epochs, ImageShape = [1, 28, 28] };
 var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 var scored = model.Transform(test);

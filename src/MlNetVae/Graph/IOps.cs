@@ -62,6 +62,15 @@ internal interface IOps<T> where T : class
     /// <summary>e^x.</summary>
     T Exp(T x);
 
+    /// <summary>The natural log, ln x (callers keep x positive).</summary>
+    T Log(T x);
+
+    /// <summary>
+    /// Each pixel of images stored one per row in CHW order, x [rows, channels * height * width], replaced by the mean of
+    /// its 3x3 neighbourhood in its own channel, with zeros beyond the border (always divided by 9): a fixed smoothing.
+    /// </summary>
+    T LocalMean(T x, int channels, int height, int width);
+
     /// <summary>x^2.</summary>
     T Square(T x);
 

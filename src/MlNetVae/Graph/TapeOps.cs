@@ -1,3 +1,4 @@
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
@@ -14,6 +15,8 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
 {
     /// <summary>The tape the ops are recorded on.</summary>
     public Tape Tape { get; } = tape;
+
+    private ConstantNode? _localMeanKernel;
 
     public Node Parameter(string name) => weights[name];
 
@@ -51,6 +54,12 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
 
     public Node Exp(Node x) => Tape.Exp(x);
 
+    public Node Log(Node x) => Tape.Log(x);
+
+    /// <summary>A convolution with a fixed per-channel 3x3 kernel of 1/9: the engine's own conv kernel does the work.</summary>
+    public Node LocalMean(Node x, int channels, int height, int width) =>
+        Tape.Conv2d(x, LocalMeanKernel(channels), null, ConvGeometry.Conv2d(channels, height, width, channels, 3, 3, stride: 1, padding: 1));
+
     public Node Square(Node x) => Tape.Square(x);
 
     public Node Clamp(Node x, float lo, float hi) => Tape.Clamp(x, lo, hi);
@@ -74,6 +83,15 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
     public Node Sum(Node x) => Tape.Sum(x);
 
     public Node Mean(Node x) => Tape.Mean(x);
+
+    /// <summary>[C, C, 3, 3]: 1/9 where the output channel is the input channel, 0 elsewhere; made once per ops.</summary>
+    private ConstantNode LocalMeanKernel(int channels)
+    {
+        if (_localMeanKernel?.Value.Shape[0] == channels) return _localMeanKernel;
+        var kernel = new Tensor(channels, channels, 3, 3);
+        for (int c = 0; c < channels; c++) kernel.Span.Slice((c * channels + c) * 9, 9).Fill(1f / 9);
+        return _localMeanKernel = new ConstantNode(kernel);
+    }
 
     private static bool Same(Node a, Node b) => a.Value.HasShape(b.Value.Shape);
 }

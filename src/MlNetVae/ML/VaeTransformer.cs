@@ -30,8 +30,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         ArgumentNullException.ThrowIfNull(threshold);
         options.Validate();
         options = options with { Score = options.Score ?? model.Spec.Score };
-        if (ScoreFormulas.NeedsStatistics(options.Score!.Value) && model.ScoreStatistics is null)
-            throw new ArgumentException($"the {options.Score} score needs score statistics, which the model lacks");
+        if (ScoreStatistics.Missing(model.Spec, model.SharedStatistics, options.Score!.Value) is { } missing) throw new ArgumentException(missing);
         Model = model;
         Options = options;
         Threshold = threshold;

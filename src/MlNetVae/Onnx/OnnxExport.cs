@@ -57,8 +57,7 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ScorerExportOptions();
         var score = options.Score ?? model.Spec.Score;
-        if (ScoreFormulas.NeedsStatistics(score) && model.SharedStatistics is null)
-            throw new ArgumentException($"the {score} score needs score statistics fitted on the training rows (ScoreStatistics.Fit)");
+        if (ScoreStatistics.Missing(model.Spec, model.SharedStatistics, score) is { } missing) throw new ArgumentException(missing);
         var (g, o) = Start(model, "scorer");
         var wanted = options.Outputs | (options.Threshold is null ? 0 : ScorerOutputs.Score);
         string prefix = options.NamePrefix;

@@ -78,7 +78,7 @@ public static class OnnxImport
         try
         {
             if (statistics is not null) ScoreStatistics.Validate(statistics, spec.LatentSize);
-            if (ScoreFormulas.NeedsStatistics(score) && statistics is null) throw new ArgumentException($"the score {score} needs score statistics, which the file lacks");
+            if (ScoreStatistics.Missing(spec, statistics, score) is { } missing) throw new ArgumentException(missing);
             return new ImportedModel(new VaeModelParameters(spec, state, statistics), score, metadata);
         }
         catch (ArgumentException e)

@@ -91,6 +91,17 @@ internal sealed class OnnxOps(GraphBuilder graph, StateDict state, StateDict? st
 
     public string Exp(string x) => Like(x, graph.Unary("Exp", x));
 
+    public string Log(string x) => Like(x, graph.Unary("Log", x));
+
+    /// <summary>AveragePool 3x3, stride 1, pads 1 with count_include_pad = 1: zeros beyond the border count, so every mean is over 9.</summary>
+    public string LocalMean(string x, int channels, int height, int width)
+    {
+        var images = graph.Node("Reshape", [x, graph.Int64s(-1, channels, height, width)]);
+        var y = graph.Node("AveragePool", [images], null, GraphBuilder.Ints("kernel_shape", 3, 3), GraphBuilder.Ints("strides", 1, 1),
+            GraphBuilder.Ints("pads", 1, 1, 1, 1), GraphBuilder.Int("count_include_pad", 1));
+        return Like(x, graph.Node("Reshape", [y, graph.Int64s(-1, channels * height * width)]));
+    }
+
     public string Square(string x) => Like(x, graph.Binary("Mul", x, x));
 
     public string Clamp(string x, float lo, float hi) => Like(x, graph.Node("Clip", [x, graph.Scalar(lo), graph.Scalar(hi)]));

@@ -41,8 +41,8 @@ public sealed class AnomalyScorer
             case AnomalyScore.IwaeNll:
                 return _inference.IwaeNll(rows, SampledDraws);
         }
-        if (ScoreFormulas.NeedsStatistics(score) && Model.SharedStatistics is null)
-            throw new InvalidOperationException($"the {score} score needs statistics of the training rows: fit them with ScoreStatistics.Fit and Model.WithScoreStatistics");
+        if (ScoreStatistics.Missing(Model.Spec, Model.SharedStatistics, score) is { } missing)
+            throw new InvalidOperationException(missing + " (fit them with ScoreStatistics.Fit and attach them with Model.WithScoreStatistics)");
         int n = RowCheck.Rows(rows, Model.Features);
         var buffers = new ScorerBuffers(Model, n, ScorerOutputs.Score);
         _runner.Value!.Score(rows, n, score, buffers);

@@ -62,6 +62,36 @@ internal static class ScoreFormulas
             Standardized(LatentMahalanobis(o, p), ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale));
     }
 
+    /// <summary>
+    /// Squared error of the reconstruction in raw units after both the row and its reconstruction are smoothed by the
+    /// mean of each pixel's 3x3 neighbourhood (<see cref="IOps{T}.LocalMean"/>; smoothing is linear, so it is applied
+    /// once, to the residual): an error the size of a stroke or a part counts, a pixel-scale texture the decoder cannot
+    /// reproduce on normal images as well counts little. Images only.
+    /// </summary>
+    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
+    {
+        var (c, h, w) = spec.Image ?? throw new ArgumentException("the SmoothedReconstructionError and SmoothedStandardizedSum scores need images (VaeOptions.ImageShape)");
+        var residual = o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale)); // (rows, D), raw units
+        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
+    }
+
+    /// <summary>
+    /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
+    /// its training mean and deviation, summed. Both are sums of squares with long right tails; on the log scale the two
+    /// tails weigh alike and neither component's outliers swamp the other.
+    /// </summary>
+    public static T SmoothedStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
+    {
+        T StandardizedLog(T value, string mean, string scale) =>
+            o.Div(o.Sub(o.Log(o.Clamp(value, LogFloor, float.MaxValue)), o.Buffer(mean)), o.Buffer(scale));
+        return o.Add(
+            StandardizedLog(SmoothedReconstructionError(o, spec, p), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
+            StandardizedLog(LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
+    }
+
+    /// <summary>Sums of squares are floored here before their log, so an exact 0 gives a finite (very low) score.</summary>
+    internal const float LogFloor = 1e-30f;
+
     /// <summary>A deterministic score by name; the sampled ones are not deterministic and are refused.</summary>
     public static T Deterministic<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p, AnomalyScore score) where T : class => score switch
     {
@@ -71,12 +101,18 @@ internal static class ScoreFormulas
         AnomalyScore.LatentMahalanobis => LatentMahalanobis(o, p),
         AnomalyScore.Combined => Combined(o, spec, p),
         AnomalyScore.StandardizedSum => StandardizedSum(o, spec, p),
+        AnomalyScore.SmoothedReconstructionError => SmoothedReconstructionError(o, spec, p),
+        AnomalyScore.SmoothedStandardizedSum => SmoothedStandardizedSum(o, spec, p),
         _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
     };
 
     /// <summary>True for the scores that read fitted statistics (<see cref="ScoreStatistics"/>).</summary>
     public static bool NeedsStatistics(AnomalyScore score) =>
-        score is AnomalyScore.LatentMahalanobis or AnomalyScore.Combined or AnomalyScore.StandardizedSum;
+        score is AnomalyScore.LatentMahalanobis or AnomalyScore.Combined or AnomalyScore.StandardizedSum or AnomalyScore.SmoothedStandardizedSum;
+
+    /// <summary>True for the scores defined on images only (they smooth over pixel neighbourhoods).</summary>
+    public static bool NeedsImages(AnomalyScore score) =>
+        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum;
 
     /// <summary>
     /// One importance sample's log-weight per row, [rows, 1], for IWAE (Burda et al. 2016):

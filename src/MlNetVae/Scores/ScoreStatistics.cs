@@ -23,20 +23,31 @@ public static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisMean = "score.mahalanobis_mean", MahalanobisScale = "score.mahalanobis_scale";
 
+    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.SmoothedReconstructionError"/>, [1] each; image models only.</summary>
+    public const string SmoothedErrorLogMean = "score.smoothed_error_log_mean", SmoothedErrorLogScale = "score.smoothed_error_log_scale";
+
+    /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each; image models only.</summary>
+    public const string MahalanobisLogMean = "score.mahalanobis_log_mean", MahalanobisLogScale = "score.mahalanobis_log_scale";
+
+    private static readonly string[] ImageStatistics = [SmoothedErrorLogMean, SmoothedErrorLogScale, MahalanobisLogMean, MahalanobisLogScale];
+
     /// <summary>Fits the statistics on the rows the model was trained on: a flat [rows, D] buffer in raw units.</summary>
     public static StateDict Fit(VaeModelParameters model, ReadOnlySpan<float> rows, Compute? compute = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         int d = model.Features, k = model.LatentSize, n = rows.Length / d;
         if (n < 2 || rows.Length % d != 0) throw new ArgumentException("fitting score statistics needs at least 2 whole rows");
+        bool images = model.Spec.Image is not null;
         var divergence = new double[n];
+        var smoothedError = new double[images ? n : 0];
         var mean = new float[n][];
         var variance = new float[n][];
         var runner = new ManagedRunner(model, compute ?? Compute.Default);
         runner.ForEachChunk(rows, n, d, (o, raw, _) =>
         {
             var p = ScoreFormulas.Pass(o, model.Spec, raw);
-            return [ScoreFormulas.ReconstructionDivergence(o, model.Spec, p), p.Mean, o.Exp(p.LogVar)];
+            var divergence = ScoreFormulas.ReconstructionDivergence(o, model.Spec, p);
+            return images ? [divergence, p.Mean, o.Exp(p.LogVar), ScoreFormulas.SmoothedReconstructionError(o, model.Spec, p)] : [divergence, p.Mean, o.Exp(p.LogVar)];
         }, (start, count, outputs) =>
         {
             for (int i = 0; i < count; i++)
@@ -44,6 +55,7 @@ public static class ScoreStatistics
                 divergence[start + i] = outputs[0].Value.Span[i];
                 mean[start + i] = outputs[1].Value.Row(i).ToArray();
                 variance[start + i] = outputs[2].Value.Row(i).ToArray();
+                if (images) smoothedError[start + i] = outputs[3].Value.Span[i];
             }
         });
         var (center, whitening) = LatentGaussian.Fit(mean, variance);
@@ -57,6 +69,17 @@ public static class ScoreStatistics
         state.Set(DivergenceScale, [1], [ds]);
         state.Set(MahalanobisMean, [1], [mm]);
         state.Set(MahalanobisScale, [1], [ms]);
+        if (images)
+        {
+            // The same floor as the score's own log, so a row's fitted and scored logs are one function.
+            static double Log(double v) => Math.Log(Math.Max(v, ScoreFormulas.LogFloor));
+            var (em, es) = MeanAndScale(smoothedError.Select(Log).ToArray());
+            var (lm, ls) = MeanAndScale(mahalanobis.Select(Log).ToArray());
+            state.Set(SmoothedErrorLogMean, [1], [em]);
+            state.Set(SmoothedErrorLogScale, [1], [es]);
+            state.Set(MahalanobisLogMean, [1], [lm]);
+            state.Set(MahalanobisLogScale, [1], [ls]);
+        }
         return state;
     }
 
@@ -76,6 +99,32 @@ public static class ScoreStatistics
         }
         if (!(statistics[DivergenceScale].Data[0] > 0) || !(statistics[MahalanobisScale].Data[0] > 0))
             throw new ArgumentException("score statistics: the scales must be positive");
+        // The image statistics came with SmoothedStandardizedSum: models saved before it lack them and stay readable.
+        int present = ImageStatistics.Count(statistics.Contains);
+        if (present == 0) return;
+        if (present != ImageStatistics.Length) throw new ArgumentException($"score statistic '{ImageStatistics.First(n => !statistics.Contains(n))}' is missing");
+        foreach (var name in ImageStatistics)
+        {
+            var t = statistics[name];
+            if (!t.Shape.SequenceEqual([1]) || !float.IsFinite(t.Data[0])) throw new ArgumentException($"score statistic '{name}' must be one finite value");
+        }
+        if (!(statistics[SmoothedErrorLogScale].Data[0] > 0) || !(statistics[MahalanobisLogScale].Data[0] > 0))
+            throw new ArgumentException("score statistics: the scales must be positive");
+    }
+
+    /// <summary>
+    /// Why <paramref name="score"/> cannot be computed by a model of <paramref name="spec"/> with these statistics, or
+    /// null when it can: the one check behind the scorer, the exporter, the importer and the ML.NET transformer.
+    /// </summary>
+    internal static string? Missing(VaeSpec spec, StateDict? statistics, AnomalyScore score)
+    {
+        if (ScoreFormulas.NeedsImages(score) && spec.Image is null)
+            return $"the {score} score needs images (VaeOptions.ImageShape, --image-shape; IDX files set it), and this model reads table rows";
+        if (!ScoreFormulas.NeedsStatistics(score)) return null;
+        if (statistics is null) return $"the {score} score needs statistics of the training rows (ScoreStatistics.Fit), which the model lacks";
+        if (score == AnomalyScore.SmoothedStandardizedSum && !statistics.Contains(SmoothedErrorLogMean))
+            return $"the {score} score needs the image statistics of the training rows, which this model's statistics (fitted by an earlier version) lack: fit them again with ScoreStatistics.Fit";
+        return null;
     }
 
     /// <summary>Mean and standard deviation; a component that is the same on every row gets scale 1 instead of 0.</summary>

@@ -143,6 +143,15 @@ public sealed record VaeSpec
     /// <summary>The anomaly score of the Score column (the option, or the default for this kind of model).</summary>
     public AnomalyScore Score => Options.Score!.Value;
 
+    /// <summary>The rows' image shape as channels x height x width, or null for tables.</summary>
+    internal (int Channels, int Height, int Width)? Image => Options.ImageShape switch
+    {
+        null => null,
+        [int c, int h, int w] => (c, h, w),
+        [int h, int w] => (1, h, w),
+        var s => throw new ArgumentException($"VaeOptions.ImageShape: expected height,width or channels,height,width, got {s.Length} numbers"),
+    };
+
     /// <summary>True when the encoder starts with convolutions.</summary>
     public bool IsConvolutional => Encoder[0] is ConvLayer;
 
@@ -160,6 +169,8 @@ public sealed record VaeSpec
         options.Validate();
         if (options.Architecture == Architecture.Conv && options.ImageShape is null)
             throw new ArgumentException("VaeOptions.Architecture: convolutions need the image shape (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Architecture));
+        if (options.Score is { } score && ScoreFormulas.NeedsImages(score) && options.ImageShape is null)
+            throw new ArgumentException($"VaeOptions.Score: {score} smooths over pixel neighbourhoods and needs images (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Score));
         var (hidden, latent, batch) = Defaults(layout.Features, WantsConvolutions(options));
         if (options.ImageShape is { } image && image.Aggregate(1L, (a, b) => a * b) != layout.Features)
             throw new ArgumentException($"VaeOptions.ImageShape: images of {string.Join("x", image)} hold {image.Aggregate(1L, (a, b) => a * b)} values, but the rows have {layout.Features} features", nameof(VaeOptions.ImageShape));
@@ -181,7 +192,7 @@ public sealed record VaeSpec
     /// tables the corrected -ELBO, which needs no fitted statistics; on images, where a convolutional decoder also
     /// reconstructs much of what it never saw, the standardized sum that adds how unusual the code is.
     /// </summary>
-    internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.StandardizedSum : AnomalyScore.CorrectedNegElbo;
+    internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.SmoothedStandardizedSum : AnomalyScore.CorrectedNegElbo;
 
     /// <summary>
     /// What a user who sets nothing gets: for images two stride-2 convolutions straight into an 8-dimensional latent
@@ -274,8 +285,7 @@ public sealed record VaeSpec
     /// </summary>
     private (List<Layer> Encoder, List<Layer> Decoder) ConvLayers(VaeOptions o)
     {
-        var image = o.ImageShape!;
-        var (c, h, w) = image.Length == 3 ? (image[0], image[1], image[2]) : (1, image[0], image[1]);
+        var (c, h, w) = Image!.Value;
         int k = o.ConvKernel, pad = (k - 1) / 2;
         var encoder = new List<Layer>();
         var shapes = new List<(int C, int H, int W)> { (c, h, w) };

@@ -30,7 +30,7 @@ public class OnnxCheckerTests
                 Write($"{kind}-encoder", OnnxExport.Encoder(model));
                 Write($"{kind}-decoder", OnnxExport.Decoder(model));
                 var fitted = ScoreFormulaTests.Fitted(kind).Model;
-                foreach (var score in ScoreFormulaTests.Deterministic)
+                foreach (var score in ScoreFormulaTests.TableScores)
                     Write($"{kind}-scorer-{score}", OnnxExport.Scorer(fitted, new ScorerExportOptions(Score: score,
                         Outputs: ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo)));
                 Write($"{kind}-scorer-threshold", OnnxExport.Scorer(model, new ScorerExportOptions(Threshold: 3.5f, NamePrefix: "vae_",
@@ -52,7 +52,7 @@ public class OnnxCheckerTests
             process.WaitForExit();
             Assert.That(process.ExitCode, Is.Zero, errors.Result);
             Assert.That(output.Split('\n').Count(l => l.StartsWith("ok 1.12")), Is.EqualTo(count), output);
-            Assert.That(count, Is.EqualTo(3 * (3 + ScoreFormulaTests.Deterministic.Length)));
+            Assert.That(count, Is.EqualTo(3 * (3 + ScoreFormulaTests.TableScores.Length)));
         }
         finally
         {

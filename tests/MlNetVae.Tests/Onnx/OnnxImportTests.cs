@@ -35,7 +35,7 @@ public class OnnxImportTests
     {
         var (model, _, test) = ScoreFormulaTests.Fitted(kind);
         var extra = new Dictionary<string, string> { ["mlnet.threshold"] = "12.5", ["mlnet.columns"] = "{\"Score\":\"s\"}" };
-        foreach (var score in ScoreFormulaTests.Deterministic)
+        foreach (var score in ScoreFormulaTests.TableScores)
         {
             var loaded = OnnxImport.Load(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Metadata: extra)));
             Assert.That(loaded.Score, Is.EqualTo(score));
@@ -131,7 +131,7 @@ public class OnnxImportTests
         // A graph computes only deterministic scores: a file claiming a sampled one was not written by the exporter.
         yield return Case("a sampled score", f => Restamped(f, m => SetMetadata(m, Metadata.ScoreKey, "neg_elbo")), "'neg_elbo'");
         yield return Case("the other sampled score", f => Restamped(f, m => SetMetadata(m, Metadata.ScoreKey, "iwae_nll")), "'iwae_nll'");
-        yield return Case("a score without its statistics", f => Restamped(f, m => SetMetadata(m, Metadata.ScoreKey, "latent_mahalanobis")), "needs score statistics");
+        yield return Case("a score without its statistics", f => Restamped(f, m => SetMetadata(m, Metadata.ScoreKey, "latent_mahalanobis")), "needs statistics of the training rows");
         yield return Case("not the scorer", f => Restamped(f, m => SetMetadata(m, Metadata.GraphKey, "decoder")), "only scorer.onnx holds the whole model");
         yield return Case("wrong ir_version", f => Restamped(f, m => m.IrVersion = 3), "ir_version is 3");
         yield return Case("foreign producer", f => Restamped(f, m => m.ProducerName = "pytorch"), "not an MlNetVae model");

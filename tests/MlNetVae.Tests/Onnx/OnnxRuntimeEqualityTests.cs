@@ -69,7 +69,7 @@ public class OnnxRuntimeEqualityTests
     public void EveryDeterministicScoreMatchesInOnnxRuntime([Values] ModelKind kind)
     {
         var (model, _, test) = ScoreFormulaTests.Fitted(kind);
-        foreach (var score in ScoreFormulaTests.Deterministic)
+        foreach (var score in ScoreFormulaTests.TableScores)
         {
             using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Outputs: ScorerOutputs.Score)));
             var onnx = scorer.Run(OnnxNames.Features, test, model.Features, OnnxNames.Score)[OnnxNames.Score].Data;

@@ -12,6 +12,9 @@ public class ScoreFormulaTests
 {
     public static readonly AnomalyScore[] Deterministic = Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)).ToArray();
 
+    /// <summary>The deterministic scores defined on table rows (all but the image-only ones, tested in SmoothedScoreTests).</summary>
+    public static readonly AnomalyScore[] TableScores = Deterministic.Where(s => !ScoreFormulas.NeedsImages(s)).ToArray();
+
     private const int TrainRows = 800;
 
     /// <summary>A trained model with statistics fitted on its first 800 rows; the other 200 rows, a few of them pushed far out.</summary>
@@ -57,9 +60,9 @@ public class ScoreFormulaTests
             [AnomalyScore.Combined] = rows.Select(r => r.Divergence + 0.5 * Distance(r.Mean)).ToArray(),
             [AnomalyScore.StandardizedSum] = rows.Select(r => Standardized(r.Divergence, trainDivergence) + Standardized(Distance(r.Mean), trainDistance)).ToArray(),
         };
-        Assert.That(expected.Keys, Is.EquivalentTo(Deterministic), "a new deterministic score needs its definition here");
+        Assert.That(expected.Keys, Is.EquivalentTo(TableScores), "a new deterministic score needs its definition here");
         var scorer = new AnomalyScorer(model, threads: 1);
-        foreach (var score in Deterministic)
+        foreach (var score in TableScores)
         {
             var actual = scorer.Score(test, score);
             for (int r = 0; r < n; r++)
@@ -112,10 +115,13 @@ public class ScoreFormulaTests
         Assert.That(() => ScoreStatistics.Fit(model, TestModels.Get(ModelKind.Mixed, true).Rows.AsSpan(0, 14).ToArray()), Throws.ArgumentException, "one row");
 
         var bare = TestModels.Get(ModelKind.Mixed, true).Model;
-        foreach (var score in Deterministic.Where(ScoreFormulas.NeedsStatistics))
+        foreach (var score in TableScores.Where(ScoreFormulas.NeedsStatistics))
             Assert.That(() => new AnomalyScorer(bare).Score(TestModels.Get(ModelKind.Mixed, true).Rows, score),
                 Throws.InvalidOperationException.With.Message.Contain("ScoreStatistics.Fit"), score.ToString());
-        Assert.That(Deterministic.Where(ScoreFormulas.NeedsStatistics), Is.EquivalentTo(new[] { AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum }));
+        Assert.That(Deterministic.Where(ScoreFormulas.NeedsStatistics), Is.EquivalentTo(new[]
+        {
+            AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum, AnomalyScore.SmoothedStandardizedSum,
+        }));
     }
 
     [Test]

@@ -10,6 +10,9 @@ public class UnaryTests
     public void ExpGradient() => GradCheck.Check((t, p) => t.Exp(p[0]), [GradCheck.Random(21, -1, 1, 3, 4)]);
 
     [Test]
+    public void LogGradient() => GradCheck.Check((t, p) => t.Log(p[0]), [GradCheck.Random(22, 0.5f, 3, 3, 4)], eps: 1e-3);
+
+    [Test]
     public void SquareGradient() => GradCheck.Check((t, p) => t.Square(p[0]), [GradCheck.Random(24, -2, 2, 3, 4)]);
 
     [Test]
@@ -51,6 +54,8 @@ public class UnaryTests
         int[] shape = [2, 5];
         Expect.Values(tape.Exp(tape.Input(x)).Value, shape, Expect.Map(x, Math.Exp));
         Expect.Values(tape.Square(tape.Input(x)).Value, shape, Expect.Map(x, v => v * v));
+        var positive = GradCheck.Random(26, 1e-6f, 1e6f, 2, 5);
+        Expect.Values(tape.Log(tape.Input(positive)).Value, shape, Expect.Map(positive, Math.Log), rel: 1e-6, abs: 1e-6);
         Expect.Values(tape.Clamp(tape.Input(x), -1, 2).Value, shape, Expect.Map(x, v => Math.Clamp(v, -1, 2)));
     }
 

@@ -7,6 +7,9 @@ public sealed partial class Tape
     /// <summary>Elementwise e^x. Output has the shape of <paramref name="x"/>.</summary>
     public Node Exp(Node x) => Unary<ExpNode>(x);
 
+    /// <summary>Elementwise ln x (-inf at 0, NaN below: callers keep x positive). Output has the shape of <paramref name="x"/>.</summary>
+    public Node Log(Node x) => Unary<LogNode>(x);
+
     /// <summary>Elementwise x^2.</summary>
     public Node Square(Node x) => Unary<SquareNode>(x);
 
@@ -71,6 +74,17 @@ internal sealed class ExpNode : UnaryNode
 
     private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         TensorPrimitives.MultiplyAdd(dy, y, dx, dx);
+}
+
+internal sealed class LogNode : UnaryNode
+{
+    private protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Log(x, y);
+
+    // d ln x = dx / x.
+    private protected override void AddGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] / x[i];
+    }
 }
 
 internal sealed class SquareNode : UnaryNode

@@ -1,0 +1,138 @@
+using MlNetVae.Engine;
+using MlNetVae.Inference;
+using MlNetVae.Onnx;
+using MlNetVae.Scores;
+using MlNetVae.Spec;
+using MlNetVae.Tests.Graph;
+using MlNetVae.Tests.Onnx;
+using MlNetVae.Training;
+using NUnit.Framework;
+
+namespace MlNetVae.Tests.Scores;
+
+/// <summary>
+/// The image-only scores (<see cref="AnomalyScore.SmoothedReconstructionError"/> and the images' default
+/// <see cref="AnomalyScore.SmoothedStandardizedSum"/>) against their definitions written out in double precision from
+/// the model's own reconstructions and codes, in ONNX Runtime, and their refusals.
+/// </summary>
+public class SmoothedScoreTests
+{
+    private const int D = 2 * 6 * 5;
+    private static readonly AnomalyScore[] ImageScores = [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum];
+
+    /// <summary>A conv model on 2 x 6 x 5 images (two channels, odd sizes) with statistics of its 150 training rows; 50 test rows, 10 with a bright patch.</summary>
+    private static (VaeModelParameters Model, float[] Train, float[] Test) Fitted()
+    {
+        var options = new VaeOptions
+        {
+            ImageShape = [2, 6, 5], ConvChannels = [4], EncoderHidden = [8], LatentSize = 3, Epochs = 3,
+            Backend = TrainingBackend.Managed, Threads = 1, Seed = 4,
+        };
+        var rows = TestData.UnitRows(200, D, seed: 9);
+        var train = TestData.Take(rows, D, 0, 150);
+        var test = TestData.Take(rows, D, 150, 50);
+        for (int r = 0; r < 10; r++)
+            for (int i = 1; i < 4; i++)
+                for (int j = 1; j < 4; j++) test[r * D + (r % 2) * 30 + i * 5 + j] = 1;
+        var model = VaeTrainer.Train(train, D, options).Model;
+        return (model.WithScoreStatistics(ScoreStatistics.Fit(model, train, new Compute(1))), train, test);
+    }
+
+    /// <summary>Sum of squares of the 3x3-smoothed residual raw - reconstruction, from the model's reconstructions.</summary>
+    private static double[] SmoothedErrors(VaeModelParameters model, float[] rows)
+    {
+        var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
+        var residual = rows.Select((v, i) => v - reconstruction[i]).ToArray();
+        var smoothed = LocalMeanTests.Reference(residual, 2, 6, 5);
+        return Enumerable.Range(0, rows.Length / D).Select(r => smoothed.Skip(r * D).Take(D).Sum(v => v * v)).ToArray();
+    }
+
+    private static double[] StandardizedLogs(double[] values, double[] training)
+    {
+        var logs = training.Select(v => Math.Log(v)).ToArray();
+        double mean = logs.Average(), sd = Math.Sqrt(logs.Average(v => (v - mean) * (v - mean)));
+        return values.Select(v => (Math.Log(v) - mean) / sd).ToArray();
+    }
+
+    [Test]
+    public void BothImageScoresMatchTheirDefinitions()
+    {
+        var (model, train, test) = Fitted();
+        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.SmoothedStandardizedSum), "the images' default");
+        var scorer = new AnomalyScorer(model, threads: 1);
+        var error = SmoothedErrors(model, test);
+        var distance = scorer.Score(test, AnomalyScore.LatentMahalanobis); // tested against its own reference in ScoreFormulaTests
+        var expectedSum = StandardizedLogs(error, SmoothedErrors(model, train))
+            .Zip(StandardizedLogs(distance, scorer.Score(train, AnomalyScore.LatentMahalanobis)), (a, b) => a + b).ToArray();
+
+        var actualError = scorer.Score(test, AnomalyScore.SmoothedReconstructionError);
+        var actualSum = scorer.Score(test);
+        for (int r = 0; r < error.Length; r++)
+        {
+            Assert.That(actualError[r], Is.EqualTo(error[r]).Within(1e-4 * error[r] + 1e-6), $"smoothed error, row {r}");
+            Assert.That(actualSum[r], Is.EqualTo(expectedSum[r]).Within(1e-3), $"smoothed standardized sum, row {r}");
+        }
+        Assert.That(actualSum.Take(10).Average(), Is.GreaterThan(actualSum.Skip(10).Average() + 1), "the rows with a bright patch score higher");
+    }
+
+    [Test]
+    public void OnnxRuntimeMatchesTheManagedScorer()
+    {
+        var (model, _, test) = Fitted();
+        var scorer = new AnomalyScorer(model, threads: 1);
+        foreach (var score in ImageScores)
+        {
+            using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Outputs: ScorerOutputs.Score)));
+            var actual = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score)[OnnxNames.Score].Data;
+            var expected = scorer.Score(test, score);
+            for (int r = 0; r < expected.Length; r++)
+                Assert.That(actual[r], Is.EqualTo(expected[r]).Within(1e-5 * (1 + Math.Abs(expected[r]))), $"{score}, row {r}");
+        }
+    }
+
+    [Test]
+    public void TablesRefuseTheImageScores()
+    {
+        var (table, rows) = TestModels.Get(ModelKind.Gaussian, trained: true);
+        var fitted = table.WithScoreStatistics(ScoreStatistics.Fit(table, rows));
+        Assert.That(fitted.ScoreStatistics!.Contains(ScoreStatistics.SmoothedErrorLogMean), Is.False, "tables get no image statistics");
+        foreach (var score in ImageScores)
+        {
+            Assert.That(() => new AnomalyScorer(fitted).Score(rows, score), Throws.InvalidOperationException.With.Message.Contain("needs images"), score.ToString());
+            Assert.That(() => OnnxExport.Scorer(fitted, new ScorerExportOptions(Score: score)), Throws.ArgumentException.With.Message.Contain("needs images"), score.ToString());
+            var layout = FeatureStatistics.Fit(rows, table.Features, new VaeOptions()).Layout;
+            Assert.That(() => VaeSpec.Resolve(new VaeOptions { Score = score }, layout),
+                Throws.ArgumentException.With.Message.Contain($"VaeOptions.Score: {score} smooths over pixel neighbourhoods and needs images"));
+        }
+    }
+
+    [Test]
+    public void StatisticsFittedBeforeTheImageScoresStillLoadAndNameWhatIsMissing()
+    {
+        var (model, _, test) = Fitted();
+        var stats = model.ScoreStatistics!;
+        string[] image = [ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale];
+        Assert.That(stats.Names.Skip(6), Is.EqualTo(image));
+        StateDict Without(params string[] names)
+        {
+            var s = new StateDict();
+            foreach (var name in stats.Names.Except(names)) s.Set(name, stats[name].Shape, stats[name].Data);
+            return s;
+        }
+
+        // An earlier version's statistics: every older score still works, the new one says what to do.
+        var old = model.WithScoreStatistics(Without(image));
+        Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.StandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.StandardizedSum)));
+        Assert.That(() => new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedStandardizedSum),
+            Throws.InvalidOperationException.With.Message.Contain("fitted by an earlier version").And.Message.Contain("ScoreStatistics.Fit"));
+        Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
+
+        Assert.That(() => ScoreStatistics.Validate(Without(ScoreStatistics.MahalanobisLogScale), 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_scale' is missing"));
+        var zero = stats.Clone();
+        zero[ScoreStatistics.SmoothedErrorLogScale].Data[0] = 0;
+        Assert.That(() => ScoreStatistics.Validate(zero, 3), Throws.ArgumentException.With.Message.Contain("positive"));
+        var nan = stats.Clone();
+        nan[ScoreStatistics.MahalanobisLogMean].Data[0] = float.NaN;
+        Assert.That(() => ScoreStatistics.Validate(nan, 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_mean' must be one finite value"));
+    }
+}
