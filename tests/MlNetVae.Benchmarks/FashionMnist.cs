@@ -23,6 +23,13 @@ internal static class FashionMnist
 
     private static (float[], byte[]) Load(string prefix)
     {
+        // The benchmarks' data and peers are not part of the test set-up (scripts/setup): say what to install, once.
+        if (!Directory.Exists(Folder))
+        {
+            Console.Error.WriteLine($"benchmarks: {Folder} not found; install the benchmarks' data and peers with " +
+                "'apt-get install dataset-fashion-mnist python3-torch python3-sklearn libopenblas0'");
+            Environment.Exit(2);
+        }
         var images = IdxFile.ReadImages($"{Folder}/{prefix}-images-idx3-ubyte.gz");
         return (images.ToFloats(), IdxFile.ReadLabels($"{Folder}/{prefix}-labels-idx1-ubyte.gz"));
     }

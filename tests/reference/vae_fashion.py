@@ -7,8 +7,9 @@ per image (one z sample per image, as the example's test loop does).
 
 --conv trains MlNetVae's default image model instead: Conv2d(1, 32, 4, 2, 1), ReLU, Conv2d(32, 64, 4, 2, 1), ReLU,
 Linear(3136, 2 x 8); decoder Linear(8, 3136), ReLU, ConvTranspose2d(64, 32, 4, 2, 1), ReLU, ConvTranspose2d(32, 1, 4, 2, 1);
-pixels standardized per pixel (population std, 1 for constant pixels) with a Gaussian likelihood whose log-variance
-is learned per pixel (initialized to 0), the NLL in standardized units, as MlNetVae computes it.
+pixels standardized per pixel (population std floored at a quarter of the pooled std, 1 for constant pixels) with a
+Gaussian likelihood whose log-variance is learned per pixel (initialized to 0), the NLL in standardized units, as
+MlNetVae computes it.
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/vae_fashion.py --epochs 10 --threads 2
 """
 import argparse
@@ -94,7 +95,9 @@ def loss_fn(logits, x, mu, logvar):
 if args.conv:
     center = train.mean(0)
     spread = train.std(0, unbiased=False)
-    spread = torch.where(spread > 1e-12, spread, torch.ones_like(spread))
+    # MlNetVae's image floor (FeatureStatistics.ImageScaleFloor): no pixel's scale below a quarter of the pooled deviation.
+    floor = 0.25 * spread.pow(2).mean().sqrt()
+    spread = torch.where(spread > 1e-12, torch.clamp(spread, min=floor.item()), torch.ones_like(spread))
     train, test = (train - center) / spread, (test - center) / spread
     model = ConvVAE()
     loss_fn = lambda out, x, mu, logvar: gaussian_loss_fn(out, x, mu, logvar, model.log_var)

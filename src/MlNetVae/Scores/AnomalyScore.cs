@@ -13,7 +13,7 @@ public enum AnomalyScore
     /// -ELBO = -E_q[log p(x|z)] + KL(q(z|x) || p(z)), averaged over <see cref="AnomalyScorer.SampledDraws"/> draws of z.
     /// The textbook score, but on continuous [0, 1] data with a Bernoulli likelihood its reconstruction term includes
     /// the entropy of the pixels themselves, so dark, plain images look likely whatever they show (the dense Bernoulli
-    /// model: Fashion-MNIST 0.73). With a Gaussian likelihood that term is a constant: Fashion-MNIST 0.922, breast
+    /// model: Fashion-MNIST 0.73). With a Gaussian likelihood that term is a constant: Fashion-MNIST 0.925, breast
     /// cancer 0.952. Sampled: not exact in ONNX.
     /// </summary>
     NegElbo,
@@ -29,21 +29,21 @@ public enum AnomalyScore
     /// per Bernoulli column KL(Bernoulli(x) || Bernoulli(p)), per Gaussian column 0.5 (x - m)^2 / s^2 in standardized
     /// units with the learned variance s^2, per one-hot group the cross-entropy. Removes the entropy bias of -ELBO;
     /// it sees only what the decoder cannot reproduce, not whether the code itself is unusual: strong on images
-    /// (Fashion-MNIST 0.922), weaker on tables whose anomalies are extreme but well reconstructed (breast cancer 0.934).
+    /// (Fashion-MNIST 0.925), weaker on tables whose anomalies are extreme but well reconstructed (breast cancer 0.934).
     /// </summary>
     ReconstructionDivergence,
 
     /// <summary>
     /// Squared error of the reconstruction at z = posterior mean in model units (pixel values; standardized
     /// values, so columns of any scale count alike). Ignores the learned variances: every column weighs the same.
-    /// Slightly below <see cref="ReconstructionDivergence"/> everywhere measured (Fashion-MNIST 0.920, breast cancer 0.931).
+    /// Slightly below <see cref="ReconstructionDivergence"/> everywhere measured (Fashion-MNIST 0.924, breast cancer 0.931).
     /// </summary>
     ReconstructionError,
 
     /// <summary>
     /// <see cref="ReconstructionDivergence"/> + KL(q(z|x) || N(0, I)): the -ELBO at z = posterior mean without the
     /// reconstruction floor. Adds how far the code sits from the prior; needs no fitted statistics. Tables' default
-    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.922, breast cancer 0.953.
+    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.925, breast cancer 0.953.
     /// </summary>
     CorrectedNegElbo,
 
@@ -51,7 +51,7 @@ public enum AnomalyScore
     /// Squared Mahalanobis distance of the posterior mean under a Gaussian fitted to the training rows' aggregate
     /// posterior (covariance of the means plus the mean posterior variance). Catches rows the decoder can still
     /// reconstruct but whose code is unlike the training codes; blind to detail the latent space does not keep.
-    /// Strong alone on tables with extreme anomalies (breast cancer 0.957), weaker on images (Fashion-MNIST 0.908).
+    /// Strong alone on tables with extreme anomalies (breast cancer 0.957), weaker on images (Fashion-MNIST 0.909).
     /// </summary>
     LatentMahalanobis,
 
@@ -60,28 +60,28 @@ public enum AnomalyScore
     /// density -log p(x, z) at z = posterior mean with both floors removed, where the prior is the Gaussian fitted to
     /// the training rows' codes instead of N(0, I). A row is unusual if the decoder cannot reproduce it or its code is
     /// unlike the training codes, each weighed by its own likelihood, so neither needs a hand-set weight.
-    /// Fashion-MNIST 0.923, breast cancer 0.946.
+    /// Fashion-MNIST 0.925, breast cancer 0.946.
     /// </summary>
     Combined,
 
     /// <summary>
     /// <see cref="ReconstructionDivergence"/> and <see cref="LatentMahalanobis"/>, each standardized by its mean and
     /// standard deviation over the training rows, then summed: equal weight to both on a common scale. The best score on
-    /// breast cancer (0.959); Fashion-MNIST 0.927 (the images' default before <see cref="SmoothedStandardizedSum"/>).
+    /// breast cancer (0.959); Fashion-MNIST 0.930 (the images' default before <see cref="SmoothedStandardizedSum"/>).
     /// </summary>
     StandardizedSum,
 
     /// <summary>
     /// Squared error of the reconstruction in pixel units after the residual is smoothed by a 3x3 local mean: errors the
     /// size of a stroke or a part count, pixel-scale texture the decoder cannot reproduce on normal images either counts
-    /// little. Images only (<see cref="Spec.VaeOptions.ImageShape"/>). Fashion-MNIST 0.931.
+    /// little. Images only (<see cref="Spec.VaeOptions.ImageShape"/>). Fashion-MNIST 0.932.
     /// </summary>
     SmoothedReconstructionError,
 
     /// <summary>
     /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
     /// its mean and standard deviation over the training rows, then summed. Images only; images' default
-    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.937.
+    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.940.
     /// </summary>
     SmoothedStandardizedSum,
 }

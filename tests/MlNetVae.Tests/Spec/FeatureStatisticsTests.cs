@@ -91,6 +91,26 @@ public class FeatureStatisticsTests
     }
 
     [Test]
+    public void ImagePixelScalesHaveAFloorAQuarterOfThePooledDeviationAndTablesDoNot()
+    {
+        // 2 x 2 images, 400 rows: pixel 0 is ink (1) in one row only, pixel 1 is 0 or 1 alternately, pixel 2 is
+        // constant, pixel 3 is 0.5 +- 0.1 alternately.
+        const int n = 400;
+        var rows = new float[n * 4];
+        for (int r = 0; r < n; r++) (rows[r * 4], rows[r * 4 + 1], rows[r * 4 + 2], rows[r * 4 + 3]) = (r == 7 ? 1f : 0f, r % 2, 0.3f, r % 2 == 0 ? 0.4f : 0.6f);
+        double rare = Math.Sqrt(1.0 / n * (1 - 1.0 / n)), half = 0.5, tenth = 0.1;
+        double floor = 0.25 * Math.Sqrt((rare * rare + half * half + 0 + tenth * tenth) / 4);
+        var image = FeatureStatistics.Fit(rows, 4, new VaeOptions { ImageShape = [2, 2] });
+        Assert.That(image.Layout.Kinds(), Has.All.EqualTo(FeatureKind.Gaussian), "images get the Gaussian likelihood");
+        Assert.That(floor, Is.InRange(rare, tenth), "the floor (0.064) lies between the rare pixel's deviation (0.05) and the narrow one's (0.1)");
+        Assert.That(image.Scale, Is.EqualTo(new[] { floor, half, 1, tenth }).Within(1e-6), "only the rare pixel is floored; the constant one keeps 1");
+        Assert.That((1 - image.Mean[0]) / image.Scale[0], Is.LessThan(1 / floor), "the ink standardizes to a bounded value, not sqrt(rows)");
+
+        var table = FeatureStatistics.Fit(rows, 4, new VaeOptions { Likelihood = LikelihoodKind.Gaussian });
+        Assert.That(table.Scale, Is.EqualTo(new[] { rare, half, 1, tenth }).Within(1e-6), "tables: the plain deviation");
+    }
+
+    [Test]
     public void ValuesTheLikelihoodCannotTakeAreNamedByRowAndFeature()
     {
         float[] rows = [0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, -0.25f, 0.5f];
