@@ -54,13 +54,10 @@ internal static class ScoreFormulas
         o.Add(ReconstructionDivergence(o, spec, p), o.Scale(LatentMahalanobis(o, p), 0.5f));
 
     /// <summary>Divergence and Mahalanobis distance, each standardized by its training mean and deviation, summed.</summary>
-    public static T StandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
-    {
-        T Standardized(T value, string mean, string scale) => o.Div(o.Sub(value, o.Buffer(mean)), o.Buffer(scale));
-        return o.Add(
-            Standardized(ReconstructionDivergence(o, spec, p), ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale),
-            Standardized(LatentMahalanobis(o, p), ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale));
-    }
+    public static T StandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Add(
+            Standardized(o, ReconstructionDivergence(o, spec, p), ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale),
+            Standardized(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale));
 
     /// <summary>
     /// Squared error of the reconstruction in raw units after both the row and its reconstruction are smoothed by the
@@ -82,12 +79,15 @@ internal static class ScoreFormulas
     /// </summary>
     public static T SmoothedStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
     {
-        T StandardizedLog(T value, string mean, string scale) =>
-            o.Div(o.Sub(o.Log(o.Clamp(value, LogFloor, float.MaxValue)), o.Buffer(mean)), o.Buffer(scale));
+        T FlooredLog(T value) => o.Log(o.Clamp(value, LogFloor, float.MaxValue));
         return o.Add(
-            StandardizedLog(SmoothedReconstructionError(o, spec, p), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
-            StandardizedLog(LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
+            Standardized(o, FlooredLog(SmoothedReconstructionError(o, spec, p)), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
+            Standardized(o, FlooredLog(LatentMahalanobis(o, p)), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
     }
+
+    /// <summary>(value - statistic mean) / statistic scale, the z-score both standardized sums take of their terms.</summary>
+    private static T Standardized<T>(IOps<T> o, T value, string mean, string scale) where T : class =>
+        o.Div(o.Sub(value, o.Buffer(mean)), o.Buffer(scale));
 
     /// <summary>Sums of squares are floored here before their log, so an exact 0 gives a finite (very low) score.</summary>
     internal const float LogFloor = 1e-30f;

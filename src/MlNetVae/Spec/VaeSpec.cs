@@ -190,7 +190,8 @@ public sealed record VaeSpec
     /// <summary>
     /// The score a user who sets none gets, the best of the one-class benchmarks (src/MlNetVae/Scores/README.md): on
     /// tables the corrected -ELBO, which needs no fitted statistics; on images, where a convolutional decoder also
-    /// reconstructs much of what it never saw, the standardized sum that adds how unusual the code is.
+    /// reconstructs much of what it never saw, the smoothed standardized sum: how far off the reconstruction is at the
+    /// scale of parts rather than pixels, plus how unusual the code is.
     /// </summary>
     internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.SmoothedStandardizedSum : AnomalyScore.CorrectedNegElbo;
 
