@@ -5,8 +5,7 @@
 using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetVae.ML;
-using MlNetVae.Spec;
+using MlNetVae;
 
 const string data = "/usr/share/datasets/fashion-mnist";
 int normalClass = args.Length > 0 ? int.Parse(args[0]) : 7;   // 7 = sneaker

@@ -3,7 +3,6 @@
 // reload it as any ML.NET model, and predict single rows with a PredictionEngine.
 // Run: dotnet run -c Release --project samples/TabularAnomaly
 using Microsoft.ML;
-using MlNetVae.ML;
 
 var ml = new MLContext(seed: 1);
 var random = new Random(7);

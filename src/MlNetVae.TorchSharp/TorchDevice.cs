@@ -1,4 +1,3 @@
-using MlNetVae.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,5 @@
-using MlNetVae.Engine.Kernels;
-using MlNetVae.Engine.Nn;
-using MlNetVae.Graph;
 using TorchSharp;
+using MlNetVae.Backends;
 using static TorchSharp.torch;
 
 namespace MlNetVae.TorchSharp;
@@ -9,14 +7,12 @@ namespace MlNetVae.TorchSharp;
 /// <summary>
 /// libtorch as an <see cref="IOps{T}"/>: every primitive is one torch operation (or the few the managed engine's
 /// definition spells out), so the shared formulas record an autograd graph that libtorch differentiates. Each
-/// primitive computes what <see cref="TapeOps"/> computes, in the same order of operations where rounding could differ.
+/// primitive computes what the managed engine computes, in the same order of operations where rounding could differ.
 /// </summary>
 /// <param name="tensors">The model's tensors by state-dict name: leaf parameters (requires_grad) and constant buffers.</param>
 /// <remarks>Results belong to the caller's dispose scope; the named tensors are not created here and outlive it.</remarks>
 internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IOps<Tensor>
 {
-    // The managed engine's floor inside x log x: log stays finite and 0 * log(Tiny) is exactly 0.
-    private const float Tiny = 1e-30f;
 
     public Tensor Parameter(string name) => Named(name);
 
@@ -105,7 +101,7 @@ internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IO
     {
         // where() masks the gradient of the branch it does not take; the floor keeps that branch finite, so no NaN
         // leaks into the gradient through 0 * inf.
-        using Scalar zero = 0f.ToScalar(), tiny = Tiny.ToScalar();
+        using Scalar zero = 0f.ToScalar(), tiny = SharedNumerics.LogFloor.ToScalar();
         return where(x.gt(zero), x.mul(x.clamp_min(tiny).log()), zeros_like(x));
     }
 

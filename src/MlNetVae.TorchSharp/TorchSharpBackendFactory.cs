@@ -1,21 +1,19 @@
-using MlNetVae.Spec;
-using MlNetVae.Training;
+using MlNetVae.Backends;
 using static TorchSharp.torch;
 
 namespace MlNetVae.TorchSharp;
 
 /// <summary>
-/// Creates TorchSharp (libtorch) training backends. The core finds this class by name when this assembly is
-/// referenced, for <see cref="TrainingBackend.TorchSharp"/>, and for <see cref="TrainingBackend.Auto"/> when
-/// <see cref="HasAccelerator"/> is true.
+/// Creates TorchSharp (libtorch) training backends; <see cref="TorchSharpBackend.Register"/> registers it, and the
+/// <c>auto</c> backend picks it when <see cref="HasAccelerator"/> is true.
 /// </summary>
-public sealed class TorchSharpBackendFactory : ITrainingBackendFactory
+internal sealed class TorchSharpBackendFactory : ITrainingBackendFactory
 {
     /// <summary>Creates the factory; libtorch is loaded on first use, not here.</summary>
     public TorchSharpBackendFactory() { }
 
     /// <summary>Always <c>torchsharp</c>.</summary>
-    public string Name => "torchsharp";
+    public string Name => TorchSharpBackend.Name;
 
     /// <summary>
     /// True when libtorch loads and sees a CUDA device. A libtorch that does not load has no GPU to offer, so Auto
@@ -50,6 +48,6 @@ public sealed class TorchSharpBackendFactory : ITrainingBackendFactory
         ArgumentNullException.ThrowIfNull(initial);
         ArgumentNullException.ThrowIfNull(options);
         TorchRuntime.Initialize(options.Threads == 0 ? Environment.ProcessorCount : options.Threads);
-        return new TorchSharpBackend(spec, initial, options, TorchDevice.Resolve(options.Device));
+        return new TorchBackend(spec, initial, options, TorchDevice.Resolve(options.Device));
     }
 }

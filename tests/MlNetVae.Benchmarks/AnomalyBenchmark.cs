@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MlNetVae.Scores;
+using MlNetVae.Engine;
+using MlNetVae.Graph;
+using MlNetVae.Inference;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 
@@ -40,7 +42,7 @@ public static class AnomalyBenchmark
             info.Property.SetValue(options, OptionCatalog.Parse(info, text));
         }
         var images = args.Contains("--dense") ? options : options with { ImageShape = options.ImageShape ?? [1, 28, 28] };
-        Console.WriteLine($"VaeOptions: {Describe(images)}; default score for images {MlNetVae.Spec.VaeSpec.DefaultScore(true)}, tables {MlNetVae.Spec.VaeSpec.DefaultScore(false)}");
+        Console.WriteLine($"VaeOptions: {Describe(images)}; default score for images {VaeSpec.DefaultScore(true)}, tables {VaeSpec.DefaultScore(false)}");
 
         var (trainImages, trainLabels) = FashionMnist.Train();
         var (testImages, testLabels) = FashionMnist.Test();
@@ -73,9 +75,10 @@ public static class AnomalyBenchmark
     {
         var clock = Stopwatch.StartNew();
         var (model, _) = VaeTrainer.Train(train, features, options);
-        var scorer = new AnomalyScorer(model.WithScoreStatistics(ScoreStatistics.Fit(model, train)));
-        var auroc = AllScores.Where(s => model.Spec.Image is not null || !ScoreFormulas.NeedsImages(s))
-            .ToDictionary(s => s.ToString(), s => Auroc.Compute(scorer.Score(test, s), anomalous));
+        var scores = AllScores.Where(s => model.Spec.Image is not null || !AnomalyScores.NeedsImages(s)).ToArray();
+        var scorer = new AnomalyScorer(model.WithScoreStatistics(StatisticsFitter.Fit(model, train, scores, Compute.Shared(options.Threads))));
+        var auroc = scores
+            .ToDictionary(s => s.ToString(), s => Roc.Auroc(scorer.Score(test, s), anomalous));
         foreach (var (name, value) in baselines) auroc[name] = value;
         Console.Error.WriteLine($"  trained and scored in {clock.Elapsed.TotalSeconds:F1} s");
         return auroc;

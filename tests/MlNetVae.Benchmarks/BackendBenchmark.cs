@@ -29,10 +29,10 @@ public static class BackendBenchmark
         var (test, _) = FashionMnist.Test();
         bool conv = args.Contains("--conv");
         var managed = conv
-            ? new VaeOptions { Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackend.Managed }
+            ? new VaeOptions { Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackends.Managed }
             : VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
         Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads");
-        var torch = managed with { Backend = TrainingBackend.TorchSharp, Device = "cpu" };
+        var torch = managed with { Backend = "torchsharp", Device = "cpu" };
 
         var speeds = new Dictionary<string, List<double>> { [Managed] = [], [TorchSharp] = [], [PyTorch] = [] };
         var ratios = new Dictionary<string, List<double>> { ["managed/torchsharp"] = [], ["managed/pytorch"] = [], ["torchsharp/pytorch"] = [] };

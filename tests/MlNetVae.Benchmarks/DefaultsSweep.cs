@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MlNetVae.Cli.Data;
 using MlNetVae.Cli.Demo;
-using MlNetVae.Scores;
+using MlNetVae.Inference;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 
@@ -45,7 +45,7 @@ public static class DefaultsSweep
     private static double Auroc(Split s, VaeOptions options)
     {
         var (model, _) = VaeTrainer.Train(s.Train, s.Features, options);
-        return Scores.Auroc.Compute(new AnomalyScorer(model).Score(s.Test), s.Anomalous);
+        return Roc.Auroc(new AnomalyScorer(model).Score(s.Test), s.Anomalous);
     }
 
     private static List<DataSet> DataSets()

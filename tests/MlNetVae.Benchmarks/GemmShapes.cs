@@ -41,7 +41,7 @@ public sealed record GemmShape(string Name, bool TransA, bool TransB, int M, int
     public int Lda => TransA ? M : K;
     public int Ldb => TransB ? K : N;
 
-    public void RunOurs(Compute compute, float[] a, float[] b, float[] c) =>
+    internal void RunOurs(Compute compute, float[] a, float[] b, float[] c) =>
         Gemm.Multiply(compute, TransA, TransB, M, N, K, 1f, a, Lda, b, Ldb, 0f, c, N);
 
     public void RunOpenBlas(float[] a, float[] b, float[] c) =>

@@ -76,7 +76,7 @@ public static class VaeTrainingBenchmark
     internal static VaeOptions ReferenceOptions(int epochs, int threads) => new()
     {
         Epochs = epochs, Threads = threads, Likelihood = LikelihoodKind.Bernoulli, EncoderHidden = [400], LatentSize = 20,
-        LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackend.Managed,
+        LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackends.Managed,
     };
 
     /// <summary>The same estimate as PyTorch's script: the mean negative ELBO with one z sample per test image.</summary>

@@ -44,11 +44,16 @@ internal static class Modes
 
     /// <summary>
     /// Scores a CLI model's data with ONNX Runtime asked for CUDA device 0, through two transformers (the fallback
-    /// notice must come once per process), and with ONNX Runtime on the CPU.
+    /// notice must come once per process, to the MLContext's log, printed here), and with ONNX Runtime on the CPU.
     /// </summary>
     public static int Gpu(string model, string data)
     {
-        var transformer = ModelFile.Load(model);
+        var ml = new MLContext();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.Error.WriteLine($"MLContext.Log warning: {e.RawMessage}");
+        };
+        var transformer = VaeTransformer.FindIn(ml.Model.RestoreVariationalAutoencoder(ml.Model.Load(model, out _)))!;
         var rows = Dataset.Open(data, null, null, null, ModelMetadata.Of(transformer).Csv).View;
         float[] Scores(Func<VaeOptions, VaeOptions> change) =>
             transformer.WithOptions(change).Transform(rows).GetColumn<float>(transformer.Options.ScoreColumnName).ToArray();

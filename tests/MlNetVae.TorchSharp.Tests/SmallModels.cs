@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Randomness;
 using MlNetVae.Spec;
@@ -52,7 +53,7 @@ internal static class SmallModels
         };
         var spec = VaeSpec.Resolve(options, layout);
         var rows = Generate(layout, new Rng(11));
-        return new SmallModel(name, spec, spec.Initialize(Statistics(layout, rows), options.Seed), rows, Rows);
+        return new SmallModel(name, spec, spec.Initialize(Statistics(layout, rows), spec.Options.Seed!.Value), rows, Rows);
     }
 
     /// <summary>Each row: two N(0, 1) factors through a fixed random linear map, then each block's link and noise.</summary>

@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 using NUnit.Framework;
@@ -10,22 +11,32 @@ namespace MlNetVae.TorchSharp.Tests;
 public sealed class TorchSharpBackendFactoryTests
 {
     [Test]
-    public void The_core_finds_the_factory_by_name_when_torchsharp_is_asked_for()
+    public void Once_registered_the_backend_is_selected_by_its_name()
     {
-        var factory = TrainingBackends.Resolve(new VaeOptions { Backend = TrainingBackend.TorchSharp });
+        TorchSharpBackend.Register();
+        var factory = BackendResolver.Resolve(new VaeOptions { Backend = "TorchSharp" });
 
         Assert.That(factory, Is.InstanceOf<TorchSharpBackendFactory>());
-        Assert.That(factory.Name, Is.EqualTo("torchsharp"));
+        Assert.That(factory.Name, Is.EqualTo(TorchSharpBackend.Name));
+        Assert.That(TrainingBackends.Names, Does.Contain(TorchSharpBackend.Name));
+    }
+
+    [Test]
+    public void A_backend_that_is_not_registered_is_one_clear_argument_error()
+    {
+        Assert.That(() => BackendResolver.Resolve(new VaeOptions { Backend = "nosuch" }),
+            Throws.ArgumentException.With.Message.StartsWith("VaeOptions.Backend: no backend named 'nosuch' is registered"));
     }
 
     [Test]
     public void Auto_picks_torchsharp_only_where_cuda_is_available()
     {
+        TorchSharpBackend.Register();
         bool gpu = cuda.is_available();
 
         Assert.That(new TorchSharpBackendFactory().HasAccelerator, Is.EqualTo(gpu));
-        Assert.That(TrainingBackends.Resolve(new VaeOptions()).Name, Is.EqualTo(gpu ? "torchsharp" : "managed"));
-        Assert.That(TrainingBackends.Resolve(new VaeOptions { Device = "cpu" }).Name, Is.EqualTo("managed"), "Auto on the CPU is the managed engine");
+        Assert.That(BackendResolver.Resolve(new VaeOptions()).Name, Is.EqualTo(gpu ? "torchsharp" : "managed"));
+        Assert.That(BackendResolver.Resolve(new VaeOptions { Device = "cpu" }).Name, Is.EqualTo("managed"), "Auto on the CPU is the managed engine");
     }
 
     [TestCase("cuda")]
@@ -48,7 +59,7 @@ public sealed class TorchSharpBackendFactoryTests
         Assume.That(cuda.is_available(), Is.False, "this checks a machine without CUDA");
         var m = SmallModels.Bernoulli();
 
-        Assert.That(TrainingBackends.Resolve(m.Spec.Options with { Device = "cuda" }).Name, Is.EqualTo("torchsharp"));
+        Assert.That(BackendResolver.Resolve(m.Spec.Options with { Device = "cuda" }).Name, Is.EqualTo("torchsharp"));
         var cudaSpec = VaeSpec.Resolve(m.Spec.Options with { Device = "cuda" }, m.Spec.Layout);
         Assert.That(() => VaeTrainer.Train(cudaSpec, m.Initial, m.Rows),
             Throws.ArgumentException.With.Message.StartsWith("VaeOptions.Device: 'cuda' was asked for, but no CUDA device is available here"));
@@ -61,7 +72,7 @@ public sealed class TorchSharpBackendFactoryTests
         Assume.That(device == "cpu" || !cuda.is_available(), "without a device the backend prefers CUDA");
         var m = SmallModels.Bernoulli();
 
-        using var backend = (TorchSharpBackend)new TorchSharpBackendFactory().Create(m.Spec, m.Initial, m.Spec.Options with { Device = device });
+        using var backend = (TorchBackend)new TorchSharpBackendFactory().Create(m.Spec, m.Initial, m.Spec.Options with { Device = device });
 
         Assert.That(backend.Device.type, Is.EqualTo(DeviceType.CPU));
     }

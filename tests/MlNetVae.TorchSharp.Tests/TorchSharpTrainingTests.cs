@@ -12,7 +12,7 @@ using NUnit.Framework;
 namespace MlNetVae.TorchSharp.Tests;
 
 /// <summary>
-/// Whole training runs with <see cref="TrainingBackend.TorchSharp"/>: through the one training loop they match the
+/// Whole training runs with <see cref=""torchsharp""/>: through the one training loop they match the
 /// managed engine, and the model they give is an ordinary model to the managed scorer, the ONNX exporter, ONNX Runtime
 /// and the ML.NET transform.
 /// </summary>
@@ -29,8 +29,8 @@ public sealed class TorchSharpTrainingTests
     [Test]
     public void VaeTrainer_with_torchsharp_follows_the_managed_engine_epoch_by_epoch()
     {
-        var (managedModel, managed) = VaeTrainer.Train(Table.Rows, Table.Spec.Features, Options with { Backend = TrainingBackend.Managed });
-        var (torchModel, torch) = VaeTrainer.Train(Table.Rows, Table.Spec.Features, Options with { Backend = TrainingBackend.TorchSharp });
+        var (managedModel, managed) = VaeTrainer.Train(Table.Rows, Table.Spec.Features, Options with { Backend = TrainingBackends.Managed });
+        var (torchModel, torch) = VaeTrainer.Train(Table.Rows, Table.Spec.Features, Options with { Backend = "torchsharp" });
 
         Assert.That((managed.Backend, torch.Backend), Is.EqualTo(("managed", "torchsharp")));
         Assert.That(torch.History, Has.Count.EqualTo(managed.History.Count));
@@ -58,13 +58,13 @@ public sealed class TorchSharpTrainingTests
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
         var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, n).Select(i => new Row { Features = Table.Rows.AsSpan(i * d, d).ToArray() }), schema);
 
-        var transformer = ml.AnomalyDetection.Trainers.VariationalAutoencoder(Options with { Backend = TrainingBackend.TorchSharp }).Fit(data);
+        var transformer = ml.AnomalyDetection.Trainers.VariationalAutoencoder(Options with { Backend = "torchsharp" }).Fit(data);
         Assert.That(transformer.Training!.Backend, Is.EqualTo("torchsharp"));
         Assert.That(transformer.Model.State.Names, Is.EqualTo(transformer.Model.Spec.Tensors.Select(t => t.Name)));
 
         var managed = Columns(transformer.Transform(data));
         var onnxTransform = Columns(transformer.WithOptions(o => o with { Inference = InferenceEngine.OnnxRuntime }).Transform(data));
-        using var session = new InferenceSession(OnnxExport.Scorer(transformer.Model, new ScorerExportOptions(Score: transformer.Score)));
+        using var session = new InferenceSession(OnnxExport.Scorer(transformer.Model, new ScorerExportOptions(Score: transformer.AnomalyScore)));
         using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(OnnxNames.Features, new DenseTensor<float>(Table.Rows, [n, d]))]);
         float[] Output(string name) => outputs.Single(o => o.Name == name).AsTensor<float>().ToArray();
         var onnx = (Output(OnnxNames.Score), Output(OnnxNames.LatentMean), Output(OnnxNames.Reconstruction), Output(OnnxNames.NegElbo));

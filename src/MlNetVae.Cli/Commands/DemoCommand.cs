@@ -5,9 +5,9 @@ using System.Diagnostics;
 using MlNetVae.Cli.Data;
 using MlNetVae.Cli.Demo;
 using MlNetVae.Cli.Report;
+using MlNetVae.Inference;
 using MlNetVae.ML;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 
 namespace MlNetVae.Cli.Commands;
@@ -56,7 +56,7 @@ internal static class DemoCommand
         // The library's defaults, as a user who sets nothing gets them; only the epochs follow --epochs.
         var data = Dataset.Open(train, null, null, null);
         var options = new VaeOptions { Epochs = epochs, CategoricalGroups = data.Csv!.CategoricalGroups.ToArray() };
-        var fitted = TrainingReporter.Run(console, epochs, progress => new VaeEstimator(options).Fit(data.View, progress, console.Cancellation))
+        var fitted = TrainingReporter.Run(console, epochs, progress => console.Estimator(options).Fit(data.View, progress, console.Cancellation))
             .WithMetadata(ModelMetadata.For(data));
         // A 1% false-positive rate, measured on normal rows the model never trained on.
         var model = fitted.WithFalsePositiveRate(Dataset.Open(calibration, null, null, null, data.Csv).View, 0.01);
@@ -67,14 +67,14 @@ internal static class DemoCommand
         var scores = scored.GetColumn<float>(model.Options.ScoreColumnName).Select(s => (double)s).ToArray();
         var flagged = scored.GetColumn<bool>(model.Options.PredictedLabelColumnName).ToArray();
         var labels = testData.ReadLabels()!;
-        double auroc = Auroc.Compute(scores, labels.Select(l => l != 0).ToArray());
+        double auroc = Roc.Auroc(scores, labels.Select(l => l != 0).ToArray());
         int caught = Enumerable.Range(0, scores.Length).Count(i => labels[i] == 1 && flagged[i]);
         Outputs.WriteCsv(Path.Combine(folder, "scores.csv"), ["row", "score", "is_anomaly", Label], Enumerable.Range(0, scores.Length)
             .Select(r => (IReadOnlyList<string>)[r.ToString(), Outputs.Number(scores[r]), flagged[r] ? "1" : "0", labels[r].ToString()]));
 
         string onnx = Path.Combine(folder, "onnx");
         Directory.CreateDirectory(onnx);
-        OnnxExport.SaveAll(model.Model, onnx, new ScorerExportOptions(model.Score, Threshold: (float)model.Threshold.Value));
+        OnnxExport.SaveAll(model.Model, onnx, new ScorerExportOptions(model.AnomalyScore, Threshold: (float)model.Threshold.Value));
         string report = Path.Combine(folder, "report");
         Directory.CreateDirectory(report);
         ModelReport.Write(model, testData, report, console.Cancellation);

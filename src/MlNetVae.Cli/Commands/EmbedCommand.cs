@@ -27,7 +27,7 @@ internal static class EmbedCommand
             long rows = 0;
             IEnumerable<IReadOnlyList<string>> Lines()
             {
-                foreach (var chunk in ColumnChunks.Read(view, 4096, column))
+                foreach (var chunk in ColumnChunks.Read(view, ColumnChunks.BlockRows, column))
                     for (int i = 0; i < chunk.Rows; i++, rows++)
                         yield return [(chunk.FirstRow + i).ToString(CultureInfo.InvariantCulture), .. chunk.Row(column, i).ToArray().Select(Outputs.Number)];
             }

@@ -25,11 +25,11 @@ internal static class EvaluateCommand
             double reconstruction = 0, kl = 0, iw = 0;
             var activity = new LatentActivity(inference);
             long rows = 0;
-            foreach (var chunk in ColumnChunks.Read(data.View, 4096, RowsDataView.FeaturesColumn))
+            foreach (var chunk in ColumnChunks.Read(data.View, ColumnChunks.BlockRows, RowsDataView.FeaturesColumn))
             {
                 console.Cancellation.ThrowIfCancellationRequested();
                 var x = chunk[RowsDataView.FeaturesColumn];
-                int blockSeed = unchecked(parse.GetValue(seed) + 7919 * block++);
+                int blockSeed = ColumnChunks.BlockSeed(parse.GetValue(seed), block++);
                 var (r, q) = inference.Elbo(x, s, blockSeed);
                 reconstruction += r.Sum();
                 kl += q.Sum();

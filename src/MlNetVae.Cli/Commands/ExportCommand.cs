@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MlNetVae.Cli.Output;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 
 namespace MlNetVae.Cli.Commands;
 
@@ -20,8 +19,7 @@ internal static class ExportCommand
             Outputs.CheckFolder(folder);
             var transformer = ModelInput.LoadModel(parse.GetValue(model)!);
             var vae = transformer.Model;
-            var scorer = new ScorerExportOptions(transformer.Score,
-                ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo, (float)transformer.Threshold.Value);
+            var scorer = new ScorerExportOptions(transformer.AnomalyScore, (float)transformer.Threshold.Value);
             Outputs.WriteFolder(folder, temp =>
             {
                 AtomicFile.Write(Path.Combine(temp, OnnxNames.EncoderFile), s => s.Write(OnnxExport.Encoder(vae)));

@@ -29,7 +29,7 @@ internal static class ReconstructCommand
             long rows = 0;
             IEnumerable<IReadOnlyList<string>> Lines()
             {
-                foreach (var chunk in ColumnChunks.Read(view, 4096, column))
+                foreach (var chunk in ColumnChunks.Read(view, ColumnChunks.BlockRows, column))
                     for (int i = 0; i < chunk.Rows; i++, rows++) yield return writer.Cells(chunk.Row(column, i));
             }
             Outputs.WriteCsv(outPath, writer.Header, Lines());

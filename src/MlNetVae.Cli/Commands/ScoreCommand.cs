@@ -12,8 +12,6 @@ namespace MlNetVae.Cli.Commands;
 /// </summary>
 internal static class ScoreCommand
 {
-    private const int Block = 4096;
-
     public static Command Create(CliConsole console)
     {
         var input = new ModelInput();
@@ -32,7 +30,7 @@ internal static class ScoreCommand
             int baseSeed = parse.GetValue(seed);
             var (model, data) = input.Load(parse);
             var o = model.Options;
-            var scored = model.WithOptions(x => x with { OutputColumns = Spec.VaeColumns.Score | Spec.VaeColumns.PredictedLabel }).Transform(data.View);
+            var scored = model.WithOptions(x => x with { OutputColumns = VaeColumns.Score | VaeColumns.PredictedLabel }).Transform(data.View);
             var inference = new VaeInference(model.Model, o.Threads);
             long rows = 0, flagged = 0;
             double scoreSum = 0;
@@ -43,12 +41,11 @@ internal static class ScoreCommand
             IEnumerable<IReadOnlyList<string>> Lines()
             {
                 int block = 0;
-                foreach (var chunk in ColumnChunks.Read(scored, Block, RowsDataView.FeaturesColumn, o.ScoreColumnName, o.PredictedLabelColumnName))
+                foreach (var chunk in ColumnChunks.Read(scored, ColumnChunks.BlockRows, RowsDataView.FeaturesColumn, o.ScoreColumnName, o.PredictedLabelColumnName))
                 {
                     console.Cancellation.ThrowIfCancellationRequested();
                     var features = chunk[RowsDataView.FeaturesColumn];
-                    // Each block draws from its own seed, so a file's numbers do not depend on how much memory a block takes.
-                    int blockSeed = unchecked(baseSeed + 7919 * block++);
+                    int blockSeed = ColumnChunks.BlockSeed(baseSeed, block++);
                     var (reconstruction, kl) = inference.Elbo(features, s, blockSeed);
                     var iw = k > 0 ? inference.IwaeNll(features, k, blockSeed) : null;
                     var score = chunk[o.ScoreColumnName];

@@ -31,9 +31,8 @@ internal static class TrainCommand
         {
             string outPath = parse.GetValue(output)!;
             Outputs.CheckFile(outPath, [parse.GetValue(data), parse.GetValue(labels)]);
-            var options = defaults;
-            foreach (var (info, flag) in flags)
-                if (parse.GetValue(flag) is string text) options = With(options, info, text, flag.Name);
+            var options = OptionCatalog.With(defaults, flags.Where(f => parse.GetValue(f.Flag) is not null)
+                .Select(f => (f.Info, Parsed(f.Info, parse.GetValue(f.Flag)!))));
             // Settings are checked before the data is read: a bad flag fails at once, even on a large file.
             options = Validated(options, flags);
             var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
@@ -42,7 +41,7 @@ internal static class TrainCommand
             // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
             if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
 
-            var estimator = new VaeEstimator(options);
+            var estimator = console.Estimator(options);
             var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))
                 .WithMetadata(ModelMetadata.For(dataset));
             ModelFile.Save(model, outPath);
@@ -75,21 +74,17 @@ internal static class TrainCommand
         return o.Attribute.Description + shown;
     }
 
-    /// <summary>The options with one flag's text parsed into its property; a malformed value is a usage error naming the flag.</summary>
-    private static VaeOptions With(VaeOptions options, OptionInfo info, string text, string flag)
+    /// <summary>One flag's text parsed into its property's type; a malformed value is a usage error naming the flag.</summary>
+    private static object? Parsed(OptionInfo info, string text)
     {
-        object value;
         try
         {
-            value = OptionCatalog.Parse(info, text);
+            return OptionCatalog.Parse(info, text);
         }
         catch (FormatException e)
         {
             throw new UsageException(e.Message);
         }
-        var copy = options with { };
-        info.Property.SetValue(copy, value);
-        return copy;
     }
 
     /// <summary>Validates, turning a property name in the error into the flag that sets it.</summary>

@@ -27,6 +27,15 @@ internal sealed record Chunk(long FirstRow, int Rows, IReadOnlyDictionary<string
 /// </summary>
 internal static class ColumnChunks
 {
+    /// <summary>Rows per block of every streaming command: memory stays a few MB whatever the file's size.</summary>
+    public const int BlockRows = 4096;
+
+    /// <summary>
+    /// The seed of block <paramref name="block"/> of a run seeded <paramref name="seed"/>: each block draws from its own
+    /// seed, so a file's sampled numbers do not depend on how the blocks before it were drawn.
+    /// </summary>
+    public static int BlockSeed(int seed, int block) => unchecked(seed + 7919 * block);
+
     /// <summary>Blocks of up to <paramref name="rows"/> rows of the named columns (Single, Boolean, or known-size Single vectors).</summary>
     public static IEnumerable<Chunk> Read(IDataView view, int rows, params string[] columns)
     {

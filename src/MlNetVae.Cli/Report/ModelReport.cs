@@ -1,7 +1,6 @@
 using MlNetVae.Cli.Data;
 using MlNetVae.Inference;
 using MlNetVae.ML;
-using MlNetVae.Scores;
 
 namespace MlNetVae.Cli.Report;
 
@@ -49,7 +48,7 @@ internal static class ModelReport
         }
 
         cancellation.ThrowIfCancellationRequested();
-        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.Score);
+        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.AnomalyScore);
         bool binary = labels is not null && labels.All(l => l is 0 or 1) && labels.Contains(1) && labels.Contains(0);
         var isAnomaly = binary ? labels!.Select(l => l == 1).ToArray() : null;
         figures.Add(ScoreHistogram.Write(folder, scores, model.Threshold.Value, isAnomaly));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MlNetVae.Inference;
 using ScottPlot;
 
 namespace MlNetVae.Cli.Report;
@@ -18,8 +19,8 @@ internal static class RocCurve
     /// </summary>
     public static ReportFigure Write(string folder, IReadOnlyList<double> scores, IReadOnlyList<bool> isAnomaly, double? threshold = null, string stem = "roc")
     {
-        var (fpr, tpr) = Points(scores, isAnomaly);
-        double auroc = Area(fpr, tpr);
+        var (fpr, tpr) = Roc.Curve(scores, isAnomaly);
+        double auroc = Roc.Area(fpr, tpr);
         var plot = PlotStyle.Create($"ROC curve: AUROC = {auroc.ToString("0.000", CultureInfo.InvariantCulture)}",
             "false-positive rate (normal rows flagged)", "true-positive rate (anomalies caught)");
         var chance = plot.Add.Line(0, 0, 1, 1);
@@ -54,37 +55,5 @@ internal static class RocCurve
         var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         return new ReportFigure(png,
             $"How well the score ranks anomalies above normal rows at every possible threshold: a curve hugging the top-left corner is a good detector, the dashed diagonal is guessing. AUROC {auroc.ToString("0.000", CultureInfo.InvariantCulture)} is the chance that a random anomaly scores above a random normal row.{at}");
-    }
-
-    /// <summary>
-    /// The ROC polyline from (0, 0) to (1, 1), one vertex per distinct score: tied scores move diagonally, which makes
-    /// the area below the polyline the Mann-Whitney AUROC with ties counted one half.
-    /// </summary>
-    internal static (double[] Fpr, double[] Tpr) Points(IReadOnlyList<double> scores, IReadOnlyList<bool> isAnomaly)
-    {
-        if (scores.Count != isAnomaly.Count) throw new ArgumentException($"{scores.Count} scores but {isAnomaly.Count} labels");
-        int positives = isAnomaly.Count(a => a), negatives = scores.Count - positives;
-        if (positives == 0 || negatives == 0) throw new ArgumentException("a ROC curve needs at least one anomaly and one normal row");
-        var order = Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i]).ToArray();
-        List<double> fpr = [0], tpr = [0];
-        int tp = 0, fp = 0;
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start;
-            for (; end < order.Length && scores[order[end]] == scores[order[start]]; end++)
-                if (isAnomaly[order[end]]) tp++; else fp++;
-            fpr.Add(fp / (double)negatives);
-            tpr.Add(tp / (double)positives);
-            start = end;
-        }
-        return ([.. fpr], [.. tpr]);
-    }
-
-    /// <summary>The trapezoidal area under a polyline.</summary>
-    internal static double Area(double[] fpr, double[] tpr)
-    {
-        double area = 0;
-        for (int i = 1; i < fpr.Length; i++) area += (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2;
-        return area;
     }
 }

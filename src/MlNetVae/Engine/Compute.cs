@@ -1,7 +1,7 @@
 namespace MlNetVae.Engine;
 
 /// <summary>Which SIMD code path the kernels use. <see cref="Auto"/> picks the widest the CPU supports.</summary>
-public enum Isa
+internal enum Isa
 {
     /// <summary>The widest path the CPU supports.</summary>
     Auto,
@@ -17,8 +17,9 @@ public enum Isa
 /// Where kernels run: how many threads they may use and which instruction set they target.
 /// Results do not depend on the thread count (work is split so that every output element is
 /// computed by one thread in a fixed order), so the same seed gives the same weights on 1 or N threads.
+/// A context with more than one thread owns worker threads: dispose it, or use the process-wide <see cref="Shared"/> ones.
 /// </summary>
-public sealed partial class Compute
+internal sealed partial class Compute : IDisposable
 {
     /// <summary>Creates a context.</summary>
     /// <param name="threads">Threads kernels may use; 0 means all cores.</param>
@@ -31,7 +32,17 @@ public sealed partial class Compute
     }
 
     /// <summary>A shared context using all cores and the best instruction set.</summary>
-    public static Compute Default { get; } = new();
+    public static Compute Default => Shared(0);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Compute> s_shared = new();
+
+    /// <summary>
+    /// The process-wide context of <paramref name="threads"/> threads (0 = all cores) on the best instruction set: worker
+    /// threads are a process resource, like the .NET thread pool, so every model, scorer and transformer of the same thread
+    /// count shares one set instead of starting its own. Never disposed.
+    /// </summary>
+    public static Compute Shared(int threads) =>
+        s_shared.GetOrAdd(threads == 0 ? Environment.ProcessorCount : threads, t => new Compute(t));
 
     /// <summary>Threads kernels may use.</summary>
     public int Threads { get; }

@@ -10,9 +10,10 @@ internal interface IParallelJob
     void Execute(int part, int parts);
 }
 
-public sealed partial class Compute
+internal sealed partial class Compute
 {
     private WorkerPool? _pool;
+    private volatile bool _disposed;
 
     /// <summary>
     /// Runs <paramref name="job"/> split into <paramref name="parts"/> parts (at most <see cref="Threads"/>):
@@ -26,7 +27,7 @@ public sealed partial class Compute
     internal unsafe void Run<T>(ref T job, int parts) where T : unmanaged, IParallelJob
     {
         parts = Math.Min(parts, Threads);
-        if (parts > 1)
+        if (parts > 1 && !_disposed)
         {
             var pool = _pool ?? CreatePool();
             fixed (T* p = &job)
@@ -46,10 +47,12 @@ public sealed partial class Compute
         static WorkerPool Stop(WorkerPool loser, WorkerPool winner) { loser.Stop(); return winner; }
     }
 
-    // The workers reference only the pool, never this context, so an unreachable context is collected
-    // and its finalizer lets the worker threads end.
-    /// <summary>Stops the worker threads.</summary>
-    ~Compute() => _pool?.Stop();
+    /// <summary>Stops the worker threads; the context then runs every job on the calling thread.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        Interlocked.Exchange(ref _pool, null)?.Stop();
+    }
 
     /// <summary>
     /// Background threads woken once per parallel region. A region is published by bumping a generation

@@ -9,7 +9,7 @@ namespace MlNetVae.Engine;
 /// last batch only shrinks the logical shape (<see cref="Resize"/>) instead of allocating, which is what
 /// keeps the steady-state training step allocation-free.
 /// </remarks>
-public sealed class Tensor
+internal sealed class Tensor
 {
     private int[] _shape;
 

@@ -1,18 +1,19 @@
+using MlNetVae.Graph;
 using MlNetVae.Spec;
 
-namespace MlNetVae.Graph;
+namespace MlNetVae.Backends;
 
 /// <summary>The recorded pieces of one ELBO evaluation on a batch.</summary>
 /// <param name="Loss">What training minimizes, a scalar: mean reconstruction + klWeight * KL term.</param>
 /// <param name="Reconstruction">-log p(x|z) per row, [rows, 1].</param>
 /// <param name="Kl">KL(q(z|x) || N(0, I)) per row, [rows, 1].</param>
-internal readonly record struct ElboTerms<T>(T Loss, T Reconstruction, T Kl);
+public readonly record struct ElboTerms<T>(T Loss, T Reconstruction, T Kl);
 
 /// <summary>
 /// The evidence lower bound of a batch, ELBO = E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) &lt;= log p(x), with one
 /// reparameterized sample z per row: the training loss of every backend, and the validation and sampled -ELBO.
 /// </summary>
-internal static class Elbo
+public static class Elbo
 {
     /// <summary>
     /// Records the ELBO of raw rows [rows, D] with noise eps [rows, K]. The loss weighs the KL by

@@ -1,12 +1,12 @@
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 
-namespace MlNetVae.Graph;
+namespace MlNetVae.Backends;
 
 /// <summary>
 /// The primitives every formula of the model is written with. The network, the likelihoods, the KL, the ELBO and
 /// every anomaly score are generic functions over <see cref="IOps{T}"/>, written once; each executor implements the
-/// primitives once: the managed tape (training and scoring, <see cref="TapeOps"/>), the ONNX writer (export, which
+/// primitives once: the managed tape (training and scoring, the managed tape (<c>TapeOps</c>)), the ONNX writer (export, which
 /// thereby traces exactly what the managed engine computes) and TorchSharp (the second training backend).
 /// </summary>
 /// <typeparam name="T">The executor's value: a tape node, an ONNX value name, a torch tensor.</typeparam>
@@ -15,7 +15,7 @@ namespace MlNetVae.Graph;
 /// Binary elementwise ops broadcast the second operand when it is a vector [cols] (applied to every row) or a
 /// column [rows, 1] (applied to every column); otherwise both operands have the same shape.
 /// </remarks>
-internal interface IOps<T> where T : class
+public interface IOps<T> where T : class
 {
     /// <summary>The trainable tensor <paramref name="name"/> of the state dict.</summary>
     T Parameter(string name);

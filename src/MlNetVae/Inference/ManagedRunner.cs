@@ -1,8 +1,6 @@
 using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Graph;
-using MlNetVae.Scores;
-using MlNetVae.Spec;
 
 namespace MlNetVae.Inference;
 
@@ -13,9 +11,6 @@ namespace MlNetVae.Inference;
 /// </summary>
 internal sealed class ManagedRunner
 {
-    /// <summary>Rows per forward pass. Every caller uses it, so chunked results agree to the bit.</summary>
-    public const int ChunkRows = 512;
-
     private readonly Tape _tape;
     private Tensor _input = new(1, 1), _noise = new(1, 1);
 
@@ -42,9 +37,9 @@ internal sealed class ManagedRunner
     public void ForEachChunk(ReadOnlySpan<float> input, int rows, int width, Func<TapeOps, Node, Node?, Node[]> record,
         Action<int, int, Node[]> consume, int noiseWidth = 0, Action<Tensor>? fillNoise = null)
     {
-        for (int start = 0; start < rows; start += ChunkRows)
+        for (int start = 0; start < rows; start += ForwardPass.ChunkRows)
         {
-            int n = Math.Min(ChunkRows, rows - start);
+            int n = Math.Min(ForwardPass.ChunkRows, rows - start);
             _input = Tensor.Resize(_input, [n, width]);
             input.Slice(start * width, n * width).CopyTo(_input.Span);
             Node? noise = null;
@@ -60,56 +55,57 @@ internal sealed class ManagedRunner
     }
 
     /// <summary>
-    /// The scorer's outputs for raw rows [rows, D], written to the given destinations (row-major; null for outputs not
-    /// wanted): score and neg_elbo [rows], latent mean and log-variance [rows, K], reconstruction [rows, D].
+    /// The wanted outputs (<paramref name="destination"/>'s) of raw rows [rows, D], written row-major into their buffers;
+    /// <paramref name="score"/> is the anomaly score of the outputs that read one.
     /// </summary>
-    public void Score(ReadOnlySpan<float> raw, int rows, AnomalyScore score, ScorerBuffers destination)
+    public void Score(ReadOnlySpan<float> raw, int rows, AnomalyScore? score, ScorerBuffers destination)
     {
-        var wanted = destination.Wanted;
-        var order = Enum.GetValues<ScorerOutputs>().Where(f => f != ScorerOutputs.None && wanted.HasFlag(f)).ToArray();
+        var wanted = destination.Computed;
         ForEachChunk(raw, rows, Model.Features,
-            (o, x, _) => { var r = ScorerGraph.Record(o, Model.Spec, x, wanted, score); return order.Select(f => r[f]).ToArray(); },
+            (o, x, _) =>
+            {
+                var pass = new ForwardPass<Node>(o, Model.Spec, x);
+                return wanted.Select(output => output.Record(o, Model.Spec, pass, score)).ToArray();
+            },
             (start, n, outputs) =>
             {
-                for (int i = 0; i < order.Length; i++)
+                for (int i = 0; i < wanted.Count; i++)
                 {
-                    var target = destination.For(order[i]);
                     int width = outputs[i].Value.Cols;
-                    outputs[i].Value.Span.CopyTo(target.AsSpan(start * width, n * width));
+                    outputs[i].Value.Span.CopyTo(destination.For(wanted[i]).AsSpan(start * width, n * width));
                 }
             });
     }
 }
 
-/// <summary>Destinations of a scoring pass: one flat array per wanted output, sized for the rows scored.</summary>
+/// <summary>
+/// Destinations of a scoring pass: one flat array per wanted output, sized for the rows scored. A flag output reads
+/// the score's buffer (it compares the score with the threshold), so the score is computed once for both.
+/// </summary>
 internal sealed class ScorerBuffers
 {
-    private readonly Dictionary<ScorerOutputs, float[]> _buffers = [];
+    private readonly Dictionary<VaeOutput, float[]> _buffers = [];
 
-    /// <summary>Buffers for <paramref name="wanted"/> outputs of <paramref name="rows"/> rows of <paramref name="model"/>.</summary>
-    public ScorerBuffers(VaeModelParameters model, int rows, ScorerOutputs wanted)
+    /// <summary>Buffers for the <paramref name="wanted"/> outputs of <paramref name="rows"/> rows of <paramref name="model"/>.</summary>
+    public ScorerBuffers(VaeModelParameters model, int rows, IEnumerable<VaeOutput> wanted)
     {
-        Wanted = wanted;
         Rows = rows;
-        foreach (var f in Enum.GetValues<ScorerOutputs>())
-        {
-            if (f == ScorerOutputs.None || !wanted.HasFlag(f)) continue;
-            int width = f switch
-            {
-                ScorerOutputs.LatentMean or ScorerOutputs.LatentLogVar => model.LatentSize,
-                ScorerOutputs.Reconstruction => model.Features,
-                _ => 1,
-            };
-            _buffers[f] = new float[rows * width];
-        }
+        Wanted = wanted.Distinct().ToArray();
+        Computed = Wanted.Select(Source).Distinct().ToArray();
+        foreach (var output in Computed) _buffers[output] = new float[rows * output.Width(model.Spec)];
     }
 
     /// <summary>The rows the buffers hold.</summary>
     public int Rows { get; }
 
-    /// <summary>The outputs these buffers receive.</summary>
-    public ScorerOutputs Wanted { get; }
+    /// <summary>The outputs asked for.</summary>
+    public IReadOnlyList<VaeOutput> Wanted { get; }
 
-    /// <summary>The buffer of one output.</summary>
-    public float[] For(ScorerOutputs output) => _buffers[output];
+    /// <summary>The outputs computed for them (a flag's score instead of the flag).</summary>
+    public IReadOnlyList<VaeOutput> Computed { get; }
+
+    /// <summary>The values of one output ([rows, width] row-major; a flag's are its score's).</summary>
+    public float[] For(VaeOutput output) => _buffers[Source(output)];
+
+    private static VaeOutput Source(VaeOutput output) => output.Kind == OutputKind.Flag ? VaeOutput.Score : output;
 }

@@ -1,7 +1,7 @@
-using MlNetVae.Engine;
+using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Randomness;
+using MlNetVae.Engine;
 using MlNetVae.Graph;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 
 namespace MlNetVae.Inference;
@@ -12,7 +12,7 @@ namespace MlNetVae.Inference;
 /// estimate of -log p(x), the naive prior-sampling estimate, and latent diagnostics. Thread-safe: every call uses
 /// its own buffers. Scores for anomaly detection are <see cref="AnomalyScorer"/>'s.
 /// </summary>
-public sealed class VaeInference
+internal sealed class VaeInference
 {
     private readonly ThreadLocal<ManagedRunner> _runner;
 
@@ -21,22 +21,33 @@ public sealed class VaeInference
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
-        var compute = new Compute(Math.Min(threads, Environment.ProcessorCount));
+        var compute = Compute.Shared(Math.Min(threads, Environment.ProcessorCount));
         _runner = new(() => new ManagedRunner(model, compute));
     }
 
     /// <summary>The model.</summary>
     public VaeModelParameters Model { get; }
 
+    /// <summary>This thread's runner of the model.</summary>
+    internal ManagedRunner Runner => _runner.Value!;
+
     private VaeSpec Spec => Model.Spec;
 
     /// <summary>The posterior q(z|x) of each raw row: means and clamped log-variances, each flat [rows, K].</summary>
     public (float[] Mean, float[] LogVar) Encode(ReadOnlySpan<float> rows)
     {
-        int n = RowCheck.Rows(rows, Spec.Features);
-        var buffers = new ScorerBuffers(Model, n, ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar);
-        _runner.Value!.Score(rows, n, AnomalyScore.CorrectedNegElbo, buffers);
-        return (buffers.For(ScorerOutputs.LatentMean), buffers.For(ScorerOutputs.LatentLogVar));
+        int n = RowCheck.Rows(rows, Spec.Features), k = Spec.LatentSize;
+        var (mean, logVar) = (new float[n * k], new float[n * k]);
+        _runner.Value!.ForEachChunk(rows, n, Spec.Features, (o, raw, _) =>
+        {
+            var pass = new ForwardPass<Node>(o, Spec, raw);
+            return [pass.Mean, pass.LogVar];
+        }, (start, count, outputs) =>
+        {
+            outputs[0].Value.Span.CopyTo(mean.AsSpan(start * k, count * k));
+            outputs[1].Value.Span.CopyTo(logVar.AsSpan(start * k, count * k));
+        });
+        return (mean, logVar);
     }
 
     /// <summary>The likelihood's mean for each latent row (flat [rows, K]), in raw units: flat [rows, D].</summary>
@@ -52,10 +63,11 @@ public sealed class VaeInference
     /// <summary>Each raw row decoded from its posterior mean, raw units, flat [rows, D].</summary>
     public float[] Reconstruct(ReadOnlySpan<float> rows)
     {
-        int n = RowCheck.Rows(rows, Spec.Features);
-        var buffers = new ScorerBuffers(Model, n, ScorerOutputs.Reconstruction);
-        _runner.Value!.Score(rows, n, AnomalyScore.CorrectedNegElbo, buffers);
-        return buffers.For(ScorerOutputs.Reconstruction);
+        int n = RowCheck.Rows(rows, Spec.Features), d = Spec.Features;
+        var result = new float[n * d];
+        _runner.Value!.ForEachChunk(rows, n, d, (o, raw, _) => [VaeOutput.Reconstruction.Record(o, Spec, new ForwardPass<Node>(o, Spec, raw), null)],
+            (start, count, outputs) => outputs[0].Value.Span.CopyTo(result.AsSpan(start * d, count * d)));
+        return result;
     }
 
     /// <summary><paramref name="count"/> new rows decoded from z ~ N(0, I), raw units, flat [count, D].</summary>
@@ -69,7 +81,8 @@ public sealed class VaeInference
 
     /// <summary>
     /// Per row, -E_q[log p(x|z)] and KL(q(z|x) || N(0, I)), in nats: at z = posterior mean when <paramref name="samples"/>
-    /// is 0 (deterministic), else averaged over that many reparameterized draws seeded by <paramref name="seed"/>.
+    /// is 0 (deterministic, <see cref="ScoreFormulas.ElboAtMean{T}"/>), else averaged over that many reparameterized draws
+    /// seeded by <paramref name="seed"/> (<see cref="Backends.Elbo"/>).
     /// </summary>
     public (double[] Reconstruction, double[] Kl) Elbo(ReadOnlySpan<float> rows, int samples = 0, int seed = 1)
     {
@@ -81,7 +94,11 @@ public sealed class VaeInference
         int draws = Math.Max(1, samples);
         for (int s = 0; s < draws; s++)
             _runner.Value!.ForEachChunk(rows, n, Spec.Features,
-                (o, raw, eps) => { var e = Graph.Elbo.Record(o, Spec, raw, eps!, 1f, 0f); return [e.Reconstruction, e.Kl]; },
+                (o, raw, eps) =>
+                {
+                    var (r, q) = samples == 0 ? ScoreFormulas.ElboAtMean(o, Spec, new ForwardPass<Node>(o, Spec, raw)) : Deconstruct(Backends.Elbo.Record(o, Spec, raw, eps!, 1f, 0f));
+                    return [r, q];
+                },
                 (start, count, outputs) =>
                 {
                     for (int i = 0; i < count; i++)
@@ -90,8 +107,10 @@ public sealed class VaeInference
                         kl[start + i] = outputs[1].Value.Span[i];
                     }
                 },
-                noiseWidth: k, fillNoise: eps => { if (samples == 0) eps.Clear(); else rng.FillNormal(eps.Span); });
+                noiseWidth: samples == 0 ? 0 : k, fillNoise: eps => rng.FillNormal(eps.Span));
         return (reconstruction, kl);
+
+        static (Node, Node) Deconstruct(ElboTerms<Node> e) => (e.Reconstruction, e.Kl);
     }
 
     /// <summary>
@@ -109,9 +128,8 @@ public sealed class VaeInference
             _runner.Value!.ForEachChunk(rows, n, Spec.Features,
                 (o, raw, eps) =>
                 {
-                    var x = Network.Standardize(o, raw);
-                    var (mean, logVar) = Network.Encode(o, Spec, x);
-                    return [ScoreFormulas.IwaeLogWeight(o, Spec, x, mean, logVar, eps!)];
+                    var pass = new ForwardPass<Node>(o, Spec, raw);
+                    return [ScoreFormulas.IwaeLogWeight(o, Spec, pass.X, pass.Mean, pass.LogVar, eps!)];
                 },
                 (start, count, outputs) =>
                 {
@@ -119,7 +137,7 @@ public sealed class VaeInference
                 },
                 noiseWidth: Spec.LatentSize, fillNoise: eps => rng.FillNormal(eps.Span));
         var result = new double[n];
-        for (int i = 0; i < n; i++) result[i] = -(LogSumExp(logWeights.AsSpan(i * samples, samples)) - Math.Log(samples));
+        for (int i = 0; i < n; i++) result[i] = -LogMeanExp(logWeights.AsSpan(i * samples, samples));
         return result;
     }
 
@@ -143,7 +161,7 @@ public sealed class VaeInference
                 },
                 noiseWidth: Spec.LatentSize, fillNoise: z => rng.FillNormal(z.Span));
         var result = new double[n];
-        for (int i = 0; i < n; i++) result[i] = -(LogSumExp(logLikelihoods.AsSpan(i * samples, samples)) - Math.Log(samples));
+        for (int i = 0; i < n; i++) result[i] = -LogMeanExp(logLikelihoods.AsSpan(i * samples, samples));
         return result;
     }
 
@@ -164,8 +182,8 @@ public sealed class VaeInference
         _runner.Value!.ForEachChunk(rows, n, Spec.Features,
             (o, raw, _) =>
             {
-                var (m, lv) = Network.Encode(o, Spec, Network.Standardize(o, raw));
-                return [m, Kl.Elements(o, m, lv)];
+                var pass = new ForwardPass<Node>(o, Spec, raw);
+                return [pass.Mean, Kl.Elements(o, pass.Mean, pass.LogVar)];
             },
             (start, count, outputs) =>
             {
@@ -175,14 +193,15 @@ public sealed class VaeInference
         return (mean, kl);
     }
 
-    private static double LogSumExp(ReadOnlySpan<double> values)
+    /// <summary>log (1/n sum e^v), shifted by the largest v so that it neither overflows nor underflows: the Monte Carlo estimate of a log-expectation.</summary>
+    private static double LogMeanExp(ReadOnlySpan<double> values)
     {
         double max = double.NegativeInfinity;
         foreach (double v in values) max = Math.Max(max, v);
         if (double.IsNegativeInfinity(max)) return max;
         double sum = 0;
         foreach (double v in values) sum += Math.Exp(v - max);
-        return max + Math.Log(sum);
+        return max + Math.Log(sum / values.Length);
     }
 }
 
@@ -191,7 +210,7 @@ public sealed class VaeInference
 /// dimension the variance of the posterior mean over the rows (a dimension is active above
 /// <see cref="LatentDiagnostics.ActiveVariance"/>) and the mean KL to the prior.
 /// </summary>
-public sealed class LatentActivity(VaeInference inference)
+internal sealed class LatentActivity(VaeInference inference)
 {
     private readonly double[] _sum = new double[inference.Model.LatentSize], _sumSq = new double[inference.Model.LatentSize], _kl = new double[inference.Model.LatentSize];
     private long _rows;
@@ -231,7 +250,7 @@ public sealed class LatentActivity(VaeInference inference)
 /// <param name="PosteriorMeanVariance">Per dimension, the variance over the rows of the posterior mean.</param>
 /// <param name="KlPerDimension">Per dimension, the mean KL(q(z_k|x) || N(0, 1)) over the rows, in nats.</param>
 /// <param name="Warning">A sentence when the posterior has collapsed (no active unit), else null.</param>
-public sealed record LatentDiagnostics(int ActiveUnits, double[] PosteriorMeanVariance, double[] KlPerDimension, string? Warning)
+internal sealed record LatentDiagnostics(int ActiveUnits, double[] PosteriorMeanVariance, double[] KlPerDimension, string? Warning)
 {
     /// <summary>The posterior-mean variance above which a dimension counts as active.</summary>
     public const double ActiveVariance = 0.01;

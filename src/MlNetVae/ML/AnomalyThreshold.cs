@@ -1,4 +1,4 @@
-namespace MlNetVae.ML;
+namespace MlNetVae;
 
 /// <summary>How a threshold was calibrated.</summary>
 public enum ThresholdMethod

@@ -1,9 +1,10 @@
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MlNetVae.Engine;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 
 namespace MlNetVae.ML;
@@ -35,12 +36,12 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
     {
         int d = model.Features;
         var input = new DenseTensor<float>(batch[..(rows * d)].ToArray(), [rows, d]);
-        var names = OnnxNames.ScorerOutputs.Where(o => destination.Wanted.HasFlag(o.Flag)).ToArray();
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxNames.Features, input)], names.Select(n => n.Name).ToArray());
-        foreach (var (flag, name) in names)
+        var outputs = destination.Computed;
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxNames.Features, input)], outputs.Select(o => o.OnnxName).ToArray());
+        foreach (var output in outputs)
         {
-            var tensor = results.First(r => r.Name == name).AsTensor<float>();
-            var target = destination.For(flag);
+            var tensor = results.First(r => r.Name == output.OnnxName).AsTensor<float>();
+            var target = destination.For(output);
             int i = 0;
             foreach (float v in tensor) target[i++] = v;
         }
@@ -50,11 +51,12 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
 
     /// <summary>
     /// A session on <paramref name="scorer"/>: CUDA on <paramref name="gpuDevice"/> when asked for and present, the CPU
-    /// otherwise (saying so once when CUDA was asked for but could not be used).
+    /// otherwise (saying so once, to <paramref name="host"/>'s log, when CUDA was asked for but could not be used).
+    /// ONNX Runtime's own log is kept to errors, so nothing of it reaches a user's console unless something fails.
     /// </summary>
-    public static InferenceSession CreateSession(byte[] scorer, int threads, int? gpuDevice)
+    public static InferenceSession CreateSession(byte[] scorer, int threads, int? gpuDevice, IHost? host)
     {
-        var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         // A device that failed once is not tried again: each try makes ONNX Runtime log its own error line.
         if (gpuDevice is int device && !UnavailableDevices.ContainsKey(device))
         {
@@ -64,8 +66,11 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
-                UnavailableDevices[device] = true;
-                Notices.Once($"cuda-{device}", $"MlNetVae: CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs on the CPU.");
+                if (UnavailableDevices.TryAdd(device, true) && host is not null)
+                {
+                    using var channel = host.Start("ONNX Runtime");
+                    channel.Warning(MessageSensitivity.None, $"CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs on the CPU.");
+                }
             }
         }
         return new InferenceSession(scorer, options);
@@ -74,17 +79,4 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> UnavailableDevices = new();
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
-}
-
-/// <summary>Messages a library should say once per process (to stderr), not once per call.</summary>
-internal static class Notices
-{
-    private static readonly HashSet<string> Said = [];
-
-    public static void Once(string key, string message)
-    {
-        lock (Said)
-            if (!Said.Add(key)) return;
-        Console.Error.WriteLine(message);
-    }
 }

@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using MlNetVae.Onnx;
-using MlNetVae.Spec;
+using MlNetVae.Graph;
 
 namespace MlNetVae.ML;
 
@@ -10,63 +9,103 @@ namespace MlNetVae.ML;
 /// How a <see cref="VaeTransformer"/> is saved by <c>mlContext.Model.Save</c>. ML.NET lets no outside transformer write
 /// its own state (ModelSaveContext's members are internal), so the transformer saves a chain of ML.NET's own saveable
 /// transformers that computes the same columns, and that chain is what reloads, in any process, with no registration:
-/// copy the feature column to <c>vae_features</c>; ONNX Runtime on the model's scorer graph (whose outputs are
-/// <c>vae_</c>-prefixed; the graph carries the whole model and its threshold); CustomMappings from this assembly turning
-/// the 1-element outputs into Single and Boolean columns; copies to the user's column names; and a drop of the <c>vae_</c>
-/// columns. The reloaded chain runs ONNX Runtime row by row; its columns have the fitted transformer's names, types and
-/// order, and values equal to float32 rounding (the fitted one computes them with the managed engine by default).
+/// copy the feature column to <c>vae_features</c>; ONNX Runtime on the model's scorer graph (whose
+/// outputs are <c>vae_</c>-prefixed; the graph carries the whole model, its threshold and its training history); per
+/// single-valued output, a CustomMapping from this assembly turning the [1] output into a Single or Boolean (and
+/// refusing a row whose features are not finite, as the fitted transformer does); copies to the
+/// user's column names; and a drop of the <c>vae_</c> columns. Every step is derived from the output table
+/// (<see cref="VaeOutput"/>). The reloaded chain runs ONNX Runtime row by row; <c>mlContext.Model.RestoreVariationalAutoencoder</c>
+/// turns it back into the fitted <see cref="VaeTransformer"/> (<see cref="Restore"/>).
 /// </summary>
 internal static class SavedForm
 {
     /// <summary>The prefix of every column the chain uses internally; user columns may not start with it.</summary>
     public const string Prefix = "vae_";
 
-    private const string Features = Prefix + OnnxNames.Features;
+    /// <summary>The copy of the feature column the scorer reads.</summary>
+    public const string Features = Prefix + OnnxNames.Features;
 
     /// <summary>The chain for <paramref name="t"/>, fitted on a schema holding just its feature column. Dispose it after saving.</summary>
     public static ITransformer Build(VaeTransformer t)
     {
         var ml = new MLContext();
-        var o = t.Options;
-        var columns = t.OutputColumns.Select(c => c.Column).ToHashSet();
-        var onnxOutputs = new List<string>();
-        if (columns.Contains(VaeColumns.Score)) onnxOutputs.Add(Prefix + OnnxNames.Score);
-        if (columns.Contains(VaeColumns.PredictedLabel)) onnxOutputs.Add(Prefix + OnnxNames.PredictedLabel);
-        if (columns.Contains(VaeColumns.LatentMean)) onnxOutputs.Add(Prefix + OnnxNames.LatentMean);
-        if (columns.Contains(VaeColumns.Reconstruction)) onnxOutputs.Add(Prefix + OnnxNames.Reconstruction);
-        if (columns.Contains(VaeColumns.NegElbo)) onnxOutputs.Add(Prefix + OnnxNames.NegElbo);
-
-        IEstimator<ITransformer> chain = ml.Transforms.CopyColumns(Features, o.FeatureColumnName)
-            .Append(ml.Transforms.ApplyOnnxModel(onnxOutputs.ToArray(), [Features], new MemoryStream(t.ScorerOnnx(Prefix))));
-        foreach (var c in t.OutputColumns)
+        var outputs = t.OutputColumns;
+        IEstimator<ITransformer> chain = ml.Transforms.CopyColumns(Features, t.Options.FeatureColumnName)
+            .Append(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features], new MemoryStream(t.ScorerOnnx(Prefix))));
+        foreach (var c in outputs)
         {
-            chain = c.Column switch
+            string source = Prefix + c.Output.OnnxName;
+            chain = c.Output.Kind switch
             {
-                VaeColumns.Score => chain.Append(ml.Transforms.CustomMapping(new ScoreToScalar().GetMapping(), ScoreToScalar.Contract)),
-                VaeColumns.NegElbo => chain.Append(ml.Transforms.CustomMapping(new NegElboToScalar().GetMapping(), NegElboToScalar.Contract)),
-                VaeColumns.PredictedLabel => chain.Append(ml.Transforms.CustomMapping(new PredictedLabelToScalar().GetMapping(), PredictedLabelToScalar.Contract)),
-                _ => chain,
+                OutputKind.Single => chain.Append(ml.Transforms.CopyColumns(SingleFromVector.Input, source))
+                    .Append(ml.Transforms.CustomMapping(new SingleFromVector().GetMapping(), SingleFromVector.Contract))
+                    .Append(ml.Transforms.CopyColumns(c.Name, SingleFromVector.Output)),
+                OutputKind.Flag => chain.Append(ml.Transforms.CopyColumns(FlagFromVector.Input, source))
+                    .Append(ml.Transforms.CustomMapping(new FlagFromVector().GetMapping(), FlagFromVector.Contract))
+                    .Append(ml.Transforms.CopyColumns(c.Name, FlagFromVector.Output)),
+                _ => chain.Append(ml.Transforms.CopyColumns(c.Name, source)),
             };
         }
-        foreach (var c in t.OutputColumns)
-            chain = chain.Append(ml.Transforms.CopyColumns(c.Name, Source(c.Column)));
-        var scalars = t.OutputColumns.Where(c => c.Column is VaeColumns.Score or VaeColumns.NegElbo or VaeColumns.PredictedLabel).Select(c => Source(c.Column));
-        var dropped = new[] { Features }.Concat(scalars).Concat(onnxOutputs).ToArray();
-        chain = chain.Append(ml.Transforms.DropColumns(dropped));
+        chain = chain.Append(ml.Transforms.DropColumns(Internal(chain, t).ToArray()));
 
         var schema = new DataViewSchema.Builder();
-        schema.AddColumn(o.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, t.Model.Features));
+        schema.AddColumn(t.Options.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, t.Model.Features));
         return chain.Fit(new EmptyDataView(schema.ToSchema()));
     }
 
-    private static string Source(VaeColumns column) => column switch
+    /// <summary>
+    /// <paramref name="model"/> with every VAE step that <c>mlContext.Model.Load</c> rebuilt as its saved chain replaced by
+    /// the <see cref="VaeTransformer"/> it was saved from (read back from the scorer graph inside the chain, which carries
+    /// the whole model); other transformers, and VAE steps that are already transformers, are kept as they are.
+    /// </summary>
+    public static ITransformer Restore(ITransformer model, Microsoft.ML.Runtime.IHostEnvironment? env)
     {
-        VaeColumns.Score => ScoreToScalar.Output,
-        VaeColumns.NegElbo => NegElboToScalar.Output,
-        VaeColumns.PredictedLabel => PredictedLabelToScalar.Output,
-        VaeColumns.LatentMean => Prefix + OnnxNames.LatentMean,
-        _ => Prefix + OnnxNames.Reconstruction,
-    };
+        if (Chain(model) is not { } chain) return model;
+        if (ScorerOf(chain) is { } scorer) return VaeTransformer.FromScorer(scorer, env);
+        return Rebuild(model, chain, t => Restore(t, env));
+    }
+
+    /// <summary><paramref name="model"/> with every <see cref="VaeTransformer"/> in it (at any depth of chains) replaced by <paramref name="change"/>'s result.</summary>
+    public static ITransformer Replace(ITransformer model, Func<VaeTransformer, VaeTransformer> change) =>
+        model is VaeTransformer vae ? change(vae) : Chain(model) is { } chain ? Rebuild(model, chain, t => Replace(t, change)) : model;
+
+    /// <summary>The transformers of a <see cref="TransformerChain{TLastTransformer}"/> (of any last type), or null for another transformer.</summary>
+    private static IReadOnlyList<ITransformer>? Chain(ITransformer model) =>
+        model.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(TransformerChain<>) ? ((IEnumerable<ITransformer>)model).ToArray() : null;
+
+    /// <summary>The chain <paramref name="model"/> (whose transformers are <paramref name="chain"/>) with each transformer mapped; itself when nothing changed.</summary>
+    private static ITransformer Rebuild(ITransformer model, IReadOnlyList<ITransformer> chain, Func<ITransformer, ITransformer> map)
+    {
+        var parts = chain.Select(map).ToArray();
+        return parts.Zip(chain).All(p => ReferenceEquals(p.First, p.Second)) ? model : new TransformerChain<ITransformer>(parts);
+    }
+
+    /// <summary>The scorer graph of a saved VAE chain (which starts by copying the features to <c>vae_features</c>), or null for any other chain.</summary>
+    private static byte[]? ScorerOf(IReadOnlyList<ITransformer> chain)
+    {
+        var onnx = chain.OfType<Microsoft.ML.Transforms.Onnx.OnnxTransformer>().ToArray();
+        if (onnx.Length != 1 || chain.FirstOrDefault() is not ColumnCopyingTransformer) return null;
+        // OnnxTransformer keeps its graph to itself; saving it is the public way to read it back.
+        using var zip = new MemoryStream();
+        new MLContext().Model.Save(onnx[0], null, zip);
+        zip.Position = 0;
+        using var archive = new System.IO.Compression.ZipArchive(zip);
+        var entry = archive.Entries.SingleOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal));
+        if (entry is null) return null;
+        using var reader = new BinaryReader(entry.Open());
+        var bytes = reader.ReadBytes(reader.ReadInt32()); // OnnxTransformer stores an int32 length and the graph
+        return OnnxImport.IsOurs(bytes) ? bytes : null;
+    }
+
+    /// <summary>The <c>vae_</c> columns the chain made, which it drops at the end.</summary>
+    private static IEnumerable<string> Internal(IEstimator<ITransformer> chain, VaeTransformer t)
+    {
+        var names = new List<string> { Features };
+        names.AddRange(t.OutputColumns.Select(c => Prefix + c.Output.OnnxName));
+        if (t.OutputColumns.Any(c => c.Output.Kind == OutputKind.Single)) names.AddRange([SingleFromVector.Input, SingleFromVector.Output]);
+        if (t.OutputColumns.Any(c => c.Output.Kind == OutputKind.Flag)) names.AddRange([FlagFromVector.Input, FlagFromVector.Output]);
+        return names;
+    }
 
     /// <summary>A data view with a schema and no rows: enough to fit the chain, which learns nothing from data.</summary>
     private sealed class EmptyDataView(DataViewSchema schema) : IDataView
@@ -88,92 +127,4 @@ internal static class SavedForm
             public override ValueGetter<DataViewRowId> GetIdGetter() => throw new InvalidOperationException("the view has no rows");
         }
     }
-}
-
-// The CustomMapping factories a reloaded model finds by contract name in this assembly (ML.NET loads the assembly by the
-// full name the model recorded, so no registration call is needed). Contract names carry a version: a change of
-// meaning gets a new name, and the old factory stays so that saved models keep loading.
-
-/// <summary>The score [1] as a Single.</summary>
-public sealed class ScoreVector
-{
-    /// <summary>The scorer's 1-element score output.</summary>
-    [ColumnName(SavedForm.Prefix + OnnxNames.Score), VectorType(1)] public float[] Value = [];
-}
-
-/// <summary>A Single output.</summary>
-public sealed class ScoreScalar
-{
-    /// <summary>The score.</summary>
-    [ColumnName(ScoreToScalar.Output)] public float Value;
-}
-
-/// <summary>Maps the saved scorer's score [1] to a Single column (used by reloaded models).</summary>
-[CustomMappingFactoryAttribute(Contract)]
-public sealed class ScoreToScalar : CustomMappingFactory<ScoreVector, ScoreScalar>
-{
-    /// <summary>The contract name saved models refer to.</summary>
-    public const string Contract = "MlNetVae.ScoreToScalar.v1";
-
-    /// <summary>The column it writes.</summary>
-    public const string Output = SavedForm.Prefix + "score_value";
-
-    /// <inheritdoc/>
-    public override Action<ScoreVector, ScoreScalar> GetMapping() => (i, o) => o.Value = i.Value[0];
-}
-
-/// <summary>The negative ELBO [1].</summary>
-public sealed class NegElboVector
-{
-    /// <summary>The scorer's 1-element neg_elbo output.</summary>
-    [ColumnName(SavedForm.Prefix + OnnxNames.NegElbo), VectorType(1)] public float[] Value = [];
-}
-
-/// <summary>A Single output.</summary>
-public sealed class NegElboScalar
-{
-    /// <summary>The negative ELBO.</summary>
-    [ColumnName(NegElboToScalar.Output)] public float Value;
-}
-
-/// <summary>Maps the saved scorer's neg_elbo [1] to a Single column (used by reloaded models).</summary>
-[CustomMappingFactoryAttribute(Contract)]
-public sealed class NegElboToScalar : CustomMappingFactory<NegElboVector, NegElboScalar>
-{
-    /// <summary>The contract name saved models refer to.</summary>
-    public const string Contract = "MlNetVae.NegElboToScalar.v1";
-
-    /// <summary>The column it writes.</summary>
-    public const string Output = SavedForm.Prefix + "neg_elbo_value";
-
-    /// <inheritdoc/>
-    public override Action<NegElboVector, NegElboScalar> GetMapping() => (i, o) => o.Value = i.Value[0];
-}
-
-/// <summary>The predicted label [1].</summary>
-public sealed class PredictedLabelVector
-{
-    /// <summary>The scorer's 1-element predicted_label output.</summary>
-    [ColumnName(SavedForm.Prefix + OnnxNames.PredictedLabel), VectorType(1)] public bool[] Value = [];
-}
-
-/// <summary>A Boolean output.</summary>
-public sealed class PredictedLabelScalar
-{
-    /// <summary>Score above the threshold.</summary>
-    [ColumnName(PredictedLabelToScalar.Output)] public bool Value;
-}
-
-/// <summary>Maps the saved scorer's predicted_label [1] to a Boolean column (used by reloaded models).</summary>
-[CustomMappingFactoryAttribute(Contract)]
-public sealed class PredictedLabelToScalar : CustomMappingFactory<PredictedLabelVector, PredictedLabelScalar>
-{
-    /// <summary>The contract name saved models refer to.</summary>
-    public const string Contract = "MlNetVae.PredictedLabelToScalar.v1";
-
-    /// <summary>The column it writes.</summary>
-    public const string Output = SavedForm.Prefix + "predicted_label_value";
-
-    /// <inheritdoc/>
-    public override Action<PredictedLabelVector, PredictedLabelScalar> GetMapping() => (i, o) => o.Value = i.Value[0];
 }

@@ -1,12 +1,14 @@
-using Microsoft.ML;
-using MlNetVae.Spec;
+using MlNetVae;
+using MlNetVae.ML;
 
-namespace MlNetVae.ML;
+namespace Microsoft.ML;
 
 /// <summary>
-/// Where ML.NET users find the VAE: an anomaly detector beside <c>RandomizedPca</c> on
-/// <c>mlContext.AnomalyDetection.Trainers</c>, and an embedding / reconstruction transform on <c>mlContext.Transforms</c>.
-/// Each has one simple overload and one taking <see cref="VaeOptions"/>.
+/// Where ML.NET users find the VAE (in <c>namespace Microsoft.ML</c>, as ML.NET's own catalog extensions are, so
+/// <c>using Microsoft.ML;</c> alone finds it): an anomaly detector beside <c>RandomizedPca</c> on
+/// <c>mlContext.AnomalyDetection.Trainers</c>, an embedding / reconstruction transform on <c>mlContext.Transforms</c>,
+/// re-thresholding on <c>mlContext.AnomalyDetection</c>, and the fitted transformer back from a loaded model on
+/// <c>mlContext.Model</c>. Each estimator has one simple overload and one taking <see cref="VaeOptions"/>.
 /// </summary>
 public static class VaeCatalog
 {
@@ -25,7 +27,7 @@ public static class VaeCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var defaults = new VaeOptions();
-        return new VaeEstimator(defaults with
+        return new VaeEstimator(CatalogEnvironment.Of(catalog), defaults with
         {
             FeatureColumnName = featureColumnName, LatentSize = latentSize, Epochs = epochs ?? defaults.Epochs,
             Contamination = contamination ?? defaults.Contamination,
@@ -36,7 +38,7 @@ public static class VaeCatalog
     public static VaeEstimator VariationalAutoencoder(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, VaeOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new VaeEstimator(options);
+        return new VaeEstimator(CatalogEnvironment.Of(catalog), options);
     }
 
     /// <summary>
@@ -52,7 +54,7 @@ public static class VaeCatalog
         string inputColumnName = "Features", int? latentSize = null, string? reconstructionColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new VaeEstimator(new VaeOptions
+        return new VaeEstimator(CatalogEnvironment.Of(catalog), new VaeOptions
         {
             FeatureColumnName = inputColumnName, LatentMeanColumnName = outputColumnName, LatentSize = latentSize,
             OutputColumns = reconstructionColumnName is null ? VaeColumns.LatentMean : VaeColumns.LatentMean | VaeColumns.Reconstruction,
@@ -64,6 +66,43 @@ public static class VaeCatalog
     public static VaeEstimator VariationalAutoencoder(this TransformsCatalog catalog, VaeOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new VaeEstimator(options);
+        return new VaeEstimator(CatalogEnvironment.Of(catalog), options);
+    }
+
+    /// <summary>
+    /// The model <c>mlContext.Model.Load</c> returned, with each VAE step back as the fitted <see cref="VaeTransformer"/>
+    /// it was saved as: the same columns, errors, speed (the managed engine in batches) and public properties (threshold,
+    /// score, options, training history) as before it was saved. ML.NET lets no outside component load its own saved
+    /// state, so its loader rebuilds the step from the ML.NET transformers it was saved as (ONNX Runtime on the scorer
+    /// graph, row by row); this one call turns that back into the transformer. Other steps are kept as they are.
+    /// </summary>
+    /// <param name="catalog">The model operations.</param>
+    /// <param name="model">A model as <c>mlContext.Model.Load</c> returned it (or any transformer: one with no saved VAE step is returned unchanged).</param>
+    public static ITransformer RestoreVariationalAutoencoder(this ModelOperationsCatalog catalog, ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        return SavedForm.Restore(model, CatalogEnvironment.Of(catalog));
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> (a fitted, loaded or restored pipeline, or the VAE step itself) with the VAE's threshold set
+    /// to <paramref name="threshold"/>: rows scoring above it are flagged in PredictedLabel. The counterpart of ML.NET's
+    /// own ChangeModelThreshold for its anomaly detectors.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no VAE step, or the threshold is not a finite number.</exception>
+    public static ITransformer ChangeModelThreshold(this AnomalyDetectionCatalog catalog, ITransformer model, float threshold)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        if (!float.IsFinite(threshold)) throw new ArgumentException($"the threshold must be a finite number, got {threshold}", nameof(threshold));
+        var restored = SavedForm.Restore(model, CatalogEnvironment.Of(catalog));
+        bool found = false;
+        var changed = SavedForm.Replace(restored, t =>
+        {
+            found = true;
+            return t.WithThreshold(new AnomalyThreshold(threshold, ThresholdMethod.Manual, 0));
+        });
+        return found ? changed : throw new ArgumentException("the model holds no VariationalAutoencoder step", nameof(model));
     }
 }

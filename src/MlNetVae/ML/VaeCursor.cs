@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
-using MlNetVae.Scores;
-using MlNetVae.Spec;
 
 namespace MlNetVae.ML;
 
@@ -27,7 +26,7 @@ internal sealed class VaeCursor : DataViewRowCursor
     private int _index = -1, _filled;
     private long _read;
 
-    public VaeCursor(VaeDataView view, DataViewRowCursor rows, DataViewRowCursor? ahead, Dictionary<int, OutputColumn> active, ScorerOutputs wanted)
+    public VaeCursor(VaeDataView view, DataViewRowCursor rows, DataViewRowCursor? ahead, Dictionary<int, OutputColumn> active)
     {
         _view = view;
         _rows = rows;
@@ -39,7 +38,7 @@ internal sealed class VaeCursor : DataViewRowCursor
         if (ahead is null) return;
         _features = ahead.GetGetter<VBuffer<float>>(ahead.Schema[view.Features.Index]);
         _scorer = t.CreateScorer();
-        _outputs = new ScorerBuffers(t.Model, _batchRows, wanted); // reused by every batch
+        _outputs = new ScorerBuffers(t.Model, _batchRows, active.Values.Select(c => c.Output)); // reused by every batch
     }
 
     public override DataViewSchema Schema => _view.Schema;
@@ -61,26 +60,10 @@ internal sealed class VaeCursor : DataViewRowCursor
         return true;
     }
 
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        if (!_active.TryGetValue(column.Index, out var output)) return _rows.GetGetter<TValue>(_rows.Schema[column.Index]);
-        var transformer = _view.Transformer;
-        Delegate getter = output.Column switch
-        {
-            VaeColumns.Score => (ValueGetter<float>)((ref float v) => v = Output(output)[_index]),
-            VaeColumns.NegElbo => (ValueGetter<float>)((ref float v) => v = Output(output)[_index]),
-            VaeColumns.PredictedLabel => (ValueGetter<bool>)((ref bool v) => v = transformer.Threshold.IsAnomaly(Output(output)[_index])),
-            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) =>
-            {
-                int width = ((VectorDataViewType)output.Type).Size;
-                var editor = VBufferEditor.Create(ref v, width);
-                Output(output).AsSpan(_index * width, width).CopyTo(editor.Values);
-                v = editor.Commit();
-            }),
-        };
-        return getter as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"column '{column.Name}' is {output.Type}, not {typeof(TValue).Name}");
-    }
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+        _active.TryGetValue(column.Index, out var output)
+            ? OutputGetters.Create<TValue>(output, () => Output(output), () => _index, _view.Transformer.Threshold)
+            : _rows.GetGetter<TValue>(_rows.Schema[column.Index]);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetVae.Scores;
 
 namespace MlNetVae.ML;
 
@@ -47,9 +46,8 @@ internal sealed class VaeDataView : IDataView
         // Both cursors must see the same order: when shuffling, each gets its own generator from one seed.
         int? seed = rand?.Next();
         var rows = Input.GetRowCursor(passthrough, seed is int s1 ? new Random(s1) : null);
-        if (active.Count == 0) return new VaeCursor(this, rows, null, active, ScorerOutputs.None);
-        var wanted = active.Values.Aggregate(ScorerOutputs.None, (w, c) => w | c.Output);
+        if (active.Count == 0) return new VaeCursor(this, rows, null, active);
         var ahead = Input.GetRowCursor([Features], seed is int s2 ? new Random(s2) : null);
-        return new VaeCursor(this, rows, ahead, active, wanted);
+        return new VaeCursor(this, rows, ahead, active);
     }
 }

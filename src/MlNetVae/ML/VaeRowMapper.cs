@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.Inference;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 
 namespace MlNetVae.ML;
@@ -63,8 +62,7 @@ internal sealed class VaeRowMapper : IRowToRowMapper
             if (active.Count == 0) return;
             _features = input.GetGetter<VBuffer<float>>(mapper._features);
             _scorer = mapper._transformer.CreateScorer();
-            var wanted = active.Select(i => mapper._outputs[i].Output).Aggregate(ScorerOutputs.None, (w, o) => w | o);
-            _outputs = new ScorerBuffers(mapper._transformer.Model, 1, wanted);
+            _outputs = new ScorerBuffers(mapper._transformer.Model, 1, active.Select(i => mapper._outputs[i].Output));
         }
 
         public override DataViewSchema Schema => _mapper.OutputSchema;
@@ -82,21 +80,7 @@ internal sealed class VaeRowMapper : IRowToRowMapper
         {
             if (!_mapper._outputs.TryGetValue(column.Index, out var output)) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
             if (!_active.Contains(column.Index)) throw new InvalidOperationException($"column '{column.Name}' is not active");
-            var threshold = _mapper._transformer.Threshold;
-            Delegate getter = output.Column switch
-            {
-                VaeColumns.Score or VaeColumns.NegElbo => (ValueGetter<float>)((ref float v) => v = Compute(output)[0]),
-                VaeColumns.PredictedLabel => (ValueGetter<bool>)((ref bool v) => v = threshold.IsAnomaly(Compute(output)[0])),
-                _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) =>
-                {
-                    var values = Compute(output);
-                    var editor = VBufferEditor.Create(ref v, values.Length);
-                    values.CopyTo(editor.Values);
-                    v = editor.Commit();
-                }),
-            };
-            return getter as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"column '{column.Name}' is {output.Type}, not {typeof(TValue).Name}");
+            return OutputGetters.Create<TValue>(output, () => Compute(output), () => 0, _mapper._transformer.Threshold);
         }
 
         /// <summary>The output for the current input row, computed when its features differ from the last ones computed.</summary>

@@ -1,16 +1,15 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetVae.Scores;
+using Microsoft.ML;
+using MlNetVae.Graph;
 using MlNetVae.Spec;
 
 namespace MlNetVae.ML;
 
-/// <summary>One output column: which one, its name and its type.</summary>
-/// <param name="Column">Which column.</param>
+/// <summary>One output column of a transformer: which output, its name, and its ML.NET type for this model.</summary>
+/// <param name="Output">Its descriptor.</param>
 /// <param name="Name">Its name in the schema.</param>
 /// <param name="Type">Single, Boolean, or a known-size Single vector.</param>
-/// <param name="Output">The scorer output that computes it (PredictedLabel reads the score).</param>
-internal sealed record OutputColumn(VaeColumns Column, string Name, DataViewType Type, ScorerOutputs Output);
+internal sealed record OutputColumn(VaeOutput Output, string Name, DataViewType Type);
 
 /// <summary>
 /// The transformer's schema contract: what the input column must be, and the columns it adds (appended after the
@@ -18,21 +17,17 @@ internal sealed record OutputColumn(VaeColumns Column, string Name, DataViewType
 /// </summary>
 internal static class VaeSchema
 {
-    /// <summary>The output columns <paramref name="options"/> asks for, for a model of D features and K latent dimensions.</summary>
-    public static OutputColumn[] Outputs(VaeOptions options, int features, int latent)
+    /// <summary>The output columns <paramref name="options"/> asks for, for a model of <paramref name="spec"/>.</summary>
+    public static OutputColumn[] Outputs(VaeOptions options, VaeSpec spec) =>
+        VaeOutput.Columns(options).Select(o => new OutputColumn(o, o.ColumnName(options), TypeOf(o, o.Width(spec)))).ToArray();
+
+    /// <summary>An output's ML.NET type: vectors are [1, W], the type ML.NET's OnnxTransformer gives the [batch, W] outputs of the saved scorer.</summary>
+    private static DataViewType TypeOf(VaeOutput output, int width) => output.Kind switch
     {
-        var all = new[]
-        {
-            new OutputColumn(VaeColumns.Score, options.ScoreColumnName, NumberDataViewType.Single, ScorerOutputs.Score),
-            new OutputColumn(VaeColumns.PredictedLabel, options.PredictedLabelColumnName, BooleanDataViewType.Instance, ScorerOutputs.Score),
-            // [1, K] and [1, D]: the types ML.NET's OnnxTransformer gives the [batch, K] outputs of the saved scorer, so a
-            // reloaded pipeline has exactly the schema of the fitted one.
-            new OutputColumn(VaeColumns.LatentMean, options.LatentMeanColumnName, new VectorDataViewType(NumberDataViewType.Single, 1, latent), ScorerOutputs.LatentMean),
-            new OutputColumn(VaeColumns.Reconstruction, options.ReconstructionColumnName, new VectorDataViewType(NumberDataViewType.Single, 1, features), ScorerOutputs.Reconstruction),
-            new OutputColumn(VaeColumns.NegElbo, options.NegElboColumnName, NumberDataViewType.Single, ScorerOutputs.NegElbo),
-        };
-        return all.Where(c => options.OutputColumns.HasFlag(c.Column)).ToArray();
-    }
+        OutputKind.Single => NumberDataViewType.Single,
+        OutputKind.Flag => BooleanDataViewType.Instance,
+        _ => new VectorDataViewType(NumberDataViewType.Single, 1, width),
+    };
 
     /// <summary>
     /// The feature column of <paramref name="schema"/>: a known-size Single vector of <paramref name="features"/> slots
@@ -75,32 +70,51 @@ internal static class VaeSchema
         return builder.ToSchema();
     }
 
-    /// <summary>The input shape with the output columns appended (ML.NET offers no public constructor for a shape column, so a CustomMapping estimator describes them).</summary>
+    /// <summary>The input shape with the output columns appended (replacing input columns of the same names).</summary>
     public static SchemaShape Output(SchemaShape input, VaeOptions options)
     {
-        var definition = SchemaDefinition.Create(typeof(ShapeRow));
-        definition[nameof(ShapeRow.Score)].ColumnName = options.ScoreColumnName;
-        definition[nameof(ShapeRow.PredictedLabel)].ColumnName = options.PredictedLabelColumnName;
-        definition[nameof(ShapeRow.LatentMean)].ColumnName = options.LatentMeanColumnName;
-        definition[nameof(ShapeRow.Reconstruction)].ColumnName = options.ReconstructionColumnName;
-        definition[nameof(ShapeRow.NegElbo)].ColumnName = options.NegElboColumnName;
-        var described = new MLContext().Transforms.CustomMapping<NoColumns, ShapeRow>((_, _) => { }, null, null, definition)
-            .GetOutputSchema(new SchemaShape([]));
-        var wanted = Outputs(options, 2, 2).Select(c => c.Name).ToHashSet();
-        var added = described.Where(c => wanted.Contains(c.Name)).ToArray();
-        return new SchemaShape(input.Where(c => !wanted.Contains(c.Name)).Concat(added));
+        var ml = new MLContext();
+        var added = VaeOutput.Columns(options).Select(o => Describe(ml, o.ColumnName(options), o.Kind)).ToArray();
+        return new SchemaShape(input.Where(c => !added.Any(a => a.Name == c.Name)).Concat(added));
     }
 
-    /// <summary>No input columns.</summary>
+    /// <summary>
+    /// A shape column of <paramref name="kind"/> named <paramref name="name"/>. ML.NET has no public constructor for one,
+    /// so an estimator that adds a column of that kind (a CustomMapping, never fitted) describes it.
+    /// </summary>
+    private static SchemaShape.Column Describe(MLContext ml, string name, OutputKind kind)
+    {
+        var (row, field) = kind switch
+        {
+            OutputKind.Single => (typeof(SingleRow), nameof(SingleRow.Value)),
+            OutputKind.Flag => (typeof(FlagRow), nameof(FlagRow.Value)),
+            _ => (typeof(VectorRow), nameof(VectorRow.Value)),
+        };
+        var definition = SchemaDefinition.Create(row);
+        definition[field].ColumnName = name;
+        SchemaShape shape = kind switch
+        {
+            OutputKind.Single => ml.Transforms.CustomMapping<NoColumns, SingleRow>((_, _) => { }, null, null, definition).GetOutputSchema(new SchemaShape([])),
+            OutputKind.Flag => ml.Transforms.CustomMapping<NoColumns, FlagRow>((_, _) => { }, null, null, definition).GetOutputSchema(new SchemaShape([])),
+            _ => ml.Transforms.CustomMapping<NoColumns, VectorRow>((_, _) => { }, null, null, definition).GetOutputSchema(new SchemaShape([])),
+        };
+        return shape.Single(c => c.Name == name);
+    }
+
     private sealed class NoColumns;
 
-    /// <summary>One of each output type, for <see cref="Output(SchemaShape, VaeOptions)"/>.</summary>
-    private sealed class ShapeRow
+    private sealed class SingleRow
     {
-        public float Score { get; set; }
-        public bool PredictedLabel { get; set; }
-        [VectorType(2)] public float[] LatentMean { get; set; } = [];
-        [VectorType(2)] public float[] Reconstruction { get; set; } = [];
-        public float NegElbo { get; set; }
+        public float Value { get; set; }
+    }
+
+    private sealed class FlagRow
+    {
+        public bool Value { get; set; }
+    }
+
+    private sealed class VectorRow
+    {
+        [VectorType(2)] public float[] Value { get; set; } = [];
     }
 }

@@ -1,29 +1,33 @@
 using System.Text.Json;
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Runtime;
+using Microsoft.ML;
 using MlNetVae.Engine;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
+using MlNetVae.ML;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 
-namespace MlNetVae.ML;
+namespace MlNetVae;
 
 /// <summary>
 /// A fitted VAE as an ML.NET transformer: adds Score, PredictedLabel, LatentMean, Reconstruction and NegElbo columns
 /// (as the options name and select them) to any data view with the feature column. Lazy and batched: nothing runs
 /// until a cursor reads an output column, then the model runs once per batch. Immutable and thread-safe. Saved with
-/// <c>mlContext.Model.Save</c> (see <see cref="ICanSaveModel.Save"/>), it reloads in any process.
+/// <c>mlContext.Model.Save</c> (see <see cref="ICanSaveModel.Save"/>), it reloads in any process; after
+/// <c>mlContext.Model.Load</c>, <c>mlContext.Model.RestoreVariationalAutoencoder</c> gives this transformer back.
+/// Dispose it (or the chain holding it) to release its ONNX Runtime session.
 /// </summary>
-public sealed class VaeTransformer : ITransformer, ICanSaveModel
+public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
 {
     private readonly Lazy<InferenceSession> _session;
-    private readonly Compute _compute;
+    private readonly IHost? _host;
 
     internal VaeTransformer(VaeModelParameters model, VaeOptions options, AnomalyThreshold threshold, TrainingResult? training,
-        IReadOnlyDictionary<string, string>? metadata)
+        IReadOnlyDictionary<string, string>? metadata, IHostEnvironment? env)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -36,9 +40,9 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         Threshold = threshold;
         Training = training;
         Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        OutputColumns = VaeSchema.Outputs(options, model.Features, model.LatentSize);
-        _compute = new Compute(options.Threads);
-        _session = new(() => OnnxRuntimeBatchScorer.CreateSession(ScorerOnnx(), Math.Max(0, options.Threads), options.GpuDeviceId));
+        OutputColumns = VaeSchema.Outputs(options, model.Spec);
+        _host = env?.Register(nameof(VaeTransformer));
+        _session = new(() => OnnxRuntimeBatchScorer.CreateSession(ScorerOnnx(), Math.Max(0, options.Threads), options.GpuDeviceId, _host));
     }
 
     /// <summary>The trained model: its spec and state dict.</summary>
@@ -48,7 +52,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     public VaeOptions Options { get; }
 
     /// <summary>The anomaly score of the Score column, fixed when the model was fitted (the threshold is on its scale).</summary>
-    public AnomalyScore Score => Options.Score!.Value;
+    public AnomalyScore AnomalyScore => Options.Score!.Value;
 
     /// <summary>Rows whose score is above it are flagged in the PredictedLabel column.</summary>
     public AnomalyThreshold Threshold { get; }
@@ -64,6 +68,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
 
     internal OutputColumn[] OutputColumns { get; }
 
+    internal IHostEnvironment? Environment => _host;
+
     /// <summary>The input schema with the output columns added; a missing or mistyped feature column is an <see cref="ArgumentOutOfRangeException"/>.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -73,9 +79,11 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     }
 
     /// <summary>The lazy transformed view (see the class remarks).</summary>
+    /// <exception cref="NotSupportedException"><c>mlContext.Model.ConvertToOnnx</c> called it (see <see cref="OnnxConversion"/>).</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        OnnxConversion.Refuse();
         return new VaeDataView(this, input);
     }
 
@@ -87,7 +95,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     }
 
     /// <summary>The same model with another threshold.</summary>
-    public VaeTransformer WithThreshold(AnomalyThreshold threshold) => new(Model, Options, threshold, Training, Metadata);
+    public VaeTransformer WithThreshold(AnomalyThreshold threshold) => new(Model, Options, threshold, Training, Metadata, _host);
 
     /// <summary>The same model with other options for what is not the model: column names, output columns, inference engine, threads.</summary>
     /// <exception cref="ArgumentException">The options change the model itself (its architecture, likelihood or score).</exception>
@@ -95,8 +103,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     {
         ArgumentNullException.ThrowIfNull(change);
         var options = change(Options);
-        if ((options.Score ?? Score) != Score) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
-        return new(Model, options, Threshold, Training, Metadata);
+        if ((options.Score ?? AnomalyScore) != AnomalyScore) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
+        return new(Model, options, Threshold, Training, Metadata, _host);
     }
 
     /// <summary>The same model with <paramref name="metadata"/> saved alongside it (replacing earlier entries of the same keys).</summary>
@@ -105,7 +113,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         ArgumentNullException.ThrowIfNull(metadata);
         var merged = new Dictionary<string, string>(Metadata, StringComparer.Ordinal);
         foreach (var (key, value) in metadata) merged[key] = value;
-        return new(Model, Options, Threshold, Training, merged);
+        return new(Model, Options, Threshold, Training, merged, _host);
     }
 
     /// <summary>
@@ -117,7 +125,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         ArgumentNullException.ThrowIfNull(normalRows);
         var column = VaeSchema.FeatureColumn(normalRows.Schema, Options.FeatureColumnName, Model.Features);
         var (rows, _) = FeatureReader.ReadAll(normalRows, column, null, CancellationToken.None);
-        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, Score);
+        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, AnomalyScore);
         return WithThreshold(AnomalyThreshold.FromFalsePositiveRate(scores, rate));
     }
 
@@ -139,20 +147,33 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     }
 
     /// <summary>
+    /// The VAE step of <paramref name="model"/> (a fitted or restored pipeline, at any depth of chains), or null when it
+    /// has none: where its threshold, score, options and training history are read.
+    /// </summary>
+    public static VaeTransformer? FindIn(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        VaeTransformer? found = null;
+        SavedForm.Replace(model, t => found ??= t);
+        return found;
+    }
+
+    /// <summary>Releases the ONNX Runtime session, if one was opened.</summary>
+    public void Dispose()
+    {
+        if (_session.IsValueCreated) _session.Value.Dispose();
+    }
+
+    /// <summary>
     /// scorer.onnx for this transformer: its score, every output, the PredictedLabel threshold (float32, as the graph
     /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
     /// </summary>
-    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(
-        Score,
-        ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo,
-        (float)Threshold.Value,
-        SavedMetadata(),
-        prefix));
+    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value, SavedMetadata(), prefix));
 
     /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
     internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
         ? new OnnxRuntimeBatchScorer(_session.Value, Model)
-        : new ManagedBatchScorer(Model, Score, _compute);
+        : new ManagedBatchScorer(Model, AnomalyScore, Compute.Shared(Options.Threads));
 
     /// <summary>
     /// Every computed value must be finite: model inputs are clamped so that finite rows give finite outputs; if one
@@ -160,14 +181,13 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
     /// </summary>
     internal void CheckFinite(ScorerBuffers outputs, int rows, long firstRow)
     {
-        foreach (var flag in new[] { ScorerOutputs.Score, ScorerOutputs.NegElbo, ScorerOutputs.LatentMean, ScorerOutputs.Reconstruction })
+        foreach (var output in outputs.Computed)
         {
-            if (!outputs.Wanted.HasFlag(flag)) continue;
-            var values = outputs.For(flag);
+            var values = outputs.For(output);
             int width = values.Length / Math.Max(1, outputs.Rows);
             int bad = values.AsSpan(0, rows * width).IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
             if (bad >= 0)
-                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {flag} is {values[bad]}; the model cannot score this row");
+                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is {values[bad]}; the model cannot score this row");
         }
     }
 
@@ -183,8 +203,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
         return m;
     }
 
-    /// <summary>Rebuilds a transformer from a scorer.onnx it saved.</summary>
-    internal static VaeTransformer FromScorer(byte[] scorer)
+    /// <summary>Rebuilds a transformer from a scorer.onnx it saved; its messages go to <paramref name="env"/>'s log when given.</summary>
+    internal static VaeTransformer FromScorer(byte[] scorer, IHostEnvironment? env = null)
     {
         var imported = OnnxImport.Load(scorer);
         var m = imported.Metadata;
@@ -195,7 +215,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel
             if (!double.IsFinite(threshold.Value)) throw new InvalidDataException("the threshold is not a finite number");
             var training = m.TryGetValue(SavedKeys.Training, out var h) ? JsonSerializer.Deserialize<TrainingResult>(h, SavedKeys.Json) : null;
             var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
-            return new VaeTransformer(imported.Model, imported.Model.Spec.Options, threshold, training, user);
+            return new VaeTransformer(imported.Model, imported.Model.Spec.Options, threshold, training, user, env);
         }
         catch (JsonException e)
         {

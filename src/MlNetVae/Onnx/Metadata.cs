@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 
 namespace MlNetVae.Onnx;

@@ -1,20 +1,18 @@
 using Google.Protobuf;
 using MlNetVae.Graph;
 using MlNetVae.Onnx.Proto;
-using MlNetVae.Scores;
+using MlNetVae.Onnx;
 using MlNetVae.Spec;
 
-namespace MlNetVae.Onnx;
+namespace MlNetVae;
 
 /// <summary>What scorer.onnx computes and carries.</summary>
 /// <param name="Score">The anomaly score of the <c>score</c> output; null = the model's own (<see cref="VaeSpec.Score"/>). The scores that need fitted statistics need the model to have them.</param>
-/// <param name="Outputs">The outputs to include.</param>
 /// <param name="Threshold">When set, a boolean <c>predicted_label</c> output = score &gt; threshold.</param>
 /// <param name="Metadata">Extra metadata_props (keys other than MlNetVae's own).</param>
 /// <param name="NamePrefix">Prefixed to the input and output names (the copy inside an ML.NET model uses <c>vae_</c>, so its columns cannot clash with the user's).</param>
 public sealed record ScorerExportOptions(
     AnomalyScore? Score = null,
-    ScorerOutputs Outputs = ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo,
     float? Threshold = null,
     IReadOnlyDictionary<string, string>? Metadata = null,
     string NamePrefix = "");
@@ -31,9 +29,9 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         var (g, o) = Start(model, "encoder");
-        var r = ScorerGraph.Record(o, model.Spec, o.Input(OnnxNames.Features, model.Features), ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar, AnomalyScore.CorrectedNegElbo);
-        o.Output(r[ScorerOutputs.LatentMean], OnnxNames.LatentMean);
-        o.Output(r[ScorerOutputs.LatentLogVar], OnnxNames.LatentLogVar);
+        var pass = new ForwardPass<string>(o, model.Spec, o.Input(OnnxNames.Features, model.Features));
+        foreach (var output in new[] { VaeOutput.LatentMean, VaeOutput.LatentLogVar })
+            o.Output(output.Record(o, model.Spec, pass, null), output.OnnxName);
         return Finish(g, model.Spec, "encoder", null, null);
     }
 
@@ -49,8 +47,9 @@ public static class OnnxExport
 
     /// <summary>
     /// scorer.onnx: features [batch, D] -> score [batch, 1], latent_mean [batch, K], reconstruction [batch, D],
-    /// neg_elbo [batch, 1] by default (<paramref name="options"/> picks the score and the outputs). It holds every
-    /// tensor of the model, so the model can be read back from this file alone (<see cref="OnnxImport"/>).
+    /// neg_elbo [batch, 1], and predicted_label [batch, 1] when <paramref name="options"/> sets a threshold. Every output
+    /// together reads every tensor of the model, so the model can be read back from this file alone (<see cref="OnnxImport"/>);
+    /// of the fitted statistics it holds those its score reads, and nothing unused.
     /// </summary>
     public static byte[] Scorer(VaeModelParameters model, ScorerExportOptions? options = null)
     {
@@ -59,15 +58,16 @@ public static class OnnxExport
         var score = options.Score ?? model.Spec.Score;
         if (ScoreStatistics.Missing(model.Spec, model.SharedStatistics, score) is { } missing) throw new ArgumentException(missing);
         var (g, o) = Start(model, "scorer");
-        var wanted = options.Outputs | (options.Threshold is null ? 0 : ScorerOutputs.Score);
         string prefix = options.NamePrefix;
-        var r = ScorerGraph.Record(o, model.Spec, o.Input(prefix + OnnxNames.Features, model.Features), wanted, score);
-        foreach (var (flag, name) in OnnxNames.ScorerOutputs)
-            if (options.Outputs.HasFlag(flag)) o.Output(r[flag], prefix + name);
-        if (options.Threshold is float threshold) o.GreaterOutput(r[ScorerOutputs.Score], threshold, prefix + OnnxNames.PredictedLabel);
-        // Every tensor goes in, used by this graph or not, so that the file is a whole model.
-        foreach (var t in model.Spec.Tensors) o.Buffer(t.Name);
-        foreach (var name in model.SharedStatistics?.Names ?? []) o.Buffer(name);
+        var pass = new ForwardPass<string>(o, model.Spec, o.Input(prefix + OnnxNames.Features, model.Features));
+        // Values first, in the table's order, then the flags: an output added later goes last, so positional consumers keep working.
+        var values = VaeOutput.Scorer.Where(v => v.Kind != OutputKind.Flag).ToDictionary(v => v, v => v.Record(o, model.Spec, pass, score));
+        foreach (var (output, value) in values) o.Output(value, prefix + output.OnnxName);
+        if (options.Threshold is float threshold)
+            foreach (var flag in VaeOutput.Scorer.Where(v => v.Kind == OutputKind.Flag))
+                o.GreaterOutput(values[VaeOutput.Score], threshold, prefix + flag.OnnxName);
+        foreach (var t in model.Spec.Tensors)
+            if (!o.Has(t.Name)) throw new InvalidOperationException($"the scorer graph does not read '{t.Name}', so the file would not hold the whole model");
         return Finish(g, model.Spec, "scorer", score, options.Metadata);
     }
 

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using MlNetVae.Graph;
 using MlNetVae.Onnx.Proto;
-using MlNetVae.Scores;
+using MlNetVae.Onnx;
 using MlNetVae.Spec;
 
-namespace MlNetVae.Onnx;
+namespace MlNetVae;
 
 /// <summary>A model read back from scorer.onnx, with the metadata it carries.</summary>
 /// <param name="Model">The spec and the state dict (and score statistics, when the file has them).</param>
@@ -22,6 +23,19 @@ public sealed record ImportedModel(VaeModelParameters Model, AnomalyScore Score,
 /// </summary>
 public static class OnnxImport
 {
+    /// <summary>True when <paramref name="file"/> parses as an ONNX model that MlNetVae wrote (it may still fail to load).</summary>
+    internal static bool IsOurs(byte[] file)
+    {
+        try
+        {
+            return ModelProto.Parser.ParseFrom(file).ProducerName == Metadata.Producer;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads the model in <paramref name="file"/>.</summary>
     /// <exception cref="InvalidDataException">Not a scorer.onnx of ours, corrupted, newer, or inconsistent (the message says which).</exception>
     public static ImportedModel Load(byte[] file)

@@ -143,6 +143,9 @@ internal sealed class OnnxOps(GraphBuilder graph, StateDict state, StateDict? st
 
     public string Mean(string x) => Shaped(graph.Node("ReduceMean", [x], null, GraphBuilder.Int("keepdims", 0)), []);
 
+    /// <summary>True when the graph has <paramref name="name"/> (a tensor of the model it read, or a value it made).</summary>
+    public bool Has(string name) => _shapes.ContainsKey(name);
+
     private string Tensor(string name)
     {
         if (_shapes.ContainsKey(name)) return name;

@@ -1,4 +1,4 @@
-namespace MlNetVae.Spec;
+namespace MlNetVae.Backends;
 
 /// <summary>The likelihood of a run of features.</summary>
 public enum FeatureKind
@@ -19,7 +19,7 @@ public readonly record struct FeatureBlock(FeatureKind Kind, int Start, int Leng
 
 /// <summary>
 /// How a model sees its D input features: runs of features by likelihood, in feature order. Fitted on the
-/// training rows (see <see cref="FeatureStatistics"/>); the standardization itself is data, kept in the state dict.
+/// training rows (see the fitted feature statistics); the standardization itself is data, kept in the state dict.
 /// </summary>
 public sealed record FeatureLayout
 {

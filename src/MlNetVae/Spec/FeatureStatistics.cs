@@ -8,7 +8,7 @@ namespace MlNetVae.Spec;
 /// <param name="Layout">The features' likelihood blocks.</param>
 /// <param name="Mean">Subtracted from each feature, [D].</param>
 /// <param name="Scale">Each feature is divided by it after centering, [D]; positive and finite.</param>
-public sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, float[] Scale)
+internal sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, float[] Scale)
 {
     /// <summary>
     /// Fits the layout and the standardization on the training rows, a flat [rows, D] buffer of finite values.
@@ -81,9 +81,7 @@ public sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, float
         for (int c = 0; c < d; c++)
         {
             if (kinds[c] != FeatureKind.Gaussian) continue;
-            double std = Math.Sqrt(sumSq[c] / n);
-            // A constant column carries no information: scale 1 maps it to 0 instead of dividing by 0.
-            scale[c] = std > 1e-12 * Math.Max(1, Math.Abs(mean[c])) && float.IsFinite((float)std) ? (float)Math.Max(std, floor) : 1f;
+            scale[c] = Moments.Scale(mean[c], Math.Sqrt(sumSq[c] / n), floor);
         }
         return new FeatureStatistics(layout, mean, scale);
     }

@@ -8,7 +8,7 @@ namespace MlNetVae.Spec;
 /// <param name="flag">The CLI flag without dashes (e.g. <c>latent</c> for <c>--latent</c>); null keeps the option off the CLI.</param>
 /// <param name="description">One line of help.</param>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
-public sealed class OptionAttribute(string? flag, string description) : Attribute
+internal sealed class OptionAttribute(string? flag, string description) : Attribute
 {
     /// <summary>The CLI flag without dashes, or null when the option is library-only.</summary>
     public string? Flag { get; } = flag;

@@ -8,7 +8,7 @@ namespace MlNetVae.Spec;
 /// <summary>One option as the catalog sees it: the property and its description.</summary>
 /// <param name="Property">The <see cref="VaeOptions"/> property.</param>
 /// <param name="Attribute">Its flag, help and range.</param>
-public sealed record OptionInfo(PropertyInfo Property, OptionAttribute Attribute)
+internal sealed record OptionInfo(PropertyInfo Property, OptionAttribute Attribute)
 {
     /// <summary>The property name (<c>LatentSize</c>), as the model file and ONNX metadata store it.</summary>
     public string Name => Property.Name;
@@ -18,7 +18,7 @@ public sealed record OptionInfo(PropertyInfo Property, OptionAttribute Attribute
 /// Everything that is derived from the <see cref="OptionAttribute"/>s of <see cref="VaeOptions"/>: the list of
 /// options, range validation, parsing of a flag's text, and the JSON the model file and the ONNX metadata carry.
 /// </summary>
-public static class OptionCatalog
+internal static class OptionCatalog
 {
     /// <summary>Every attributed option, in declaration order.</summary>
     public static IReadOnlyList<OptionInfo> All { get; } = typeof(VaeOptions)
@@ -75,6 +75,18 @@ public static class OptionCatalog
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with the given options set to the given values (each of its property's type, e.g. from
+    /// <see cref="Parse(OptionInfo, string)"/>), through the same JSON form the model file stores, so init-only properties are set the way
+    /// any deserialized options are, with no reflection writes.
+    /// </summary>
+    public static VaeOptions With(VaeOptions options, IEnumerable<(OptionInfo Option, object? Value)> values)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(ToJson(options))!.AsObject();
+        foreach (var (option, value) in values) json[option.Name] = JsonSerializer.SerializeToNode(value, option.Property.PropertyType, Json);
+        return json.Deserialize<VaeOptions>(Json)!;
     }
 
     /// <summary>Parses a flag's text into the property's type (invariant culture; arrays comma-separated; enums by name).</summary>

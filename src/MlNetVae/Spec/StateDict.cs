@@ -1,4 +1,4 @@
-namespace MlNetVae.Spec;
+namespace MlNetVae.Backends;
 
 /// <summary>One named float32 tensor of a state dict: its shape and its values, row-major.</summary>
 /// <param name="Shape">Dimensions, outermost first.</param>

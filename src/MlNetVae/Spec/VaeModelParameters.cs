@@ -1,4 +1,4 @@
-namespace MlNetVae.Spec;
+namespace MlNetVae;
 
 /// <summary>
 /// A trained VAE: its spec and its state dict, the two things every backend, the ONNX exporter and the model file

@@ -1,7 +1,7 @@
 using MlNetVae.Engine.Nn;
-using MlNetVae.Scores;
+using MlNetVae.Spec;
 
-namespace MlNetVae.Spec;
+namespace MlNetVae;
 
 /// <summary>
 /// Everything a user can set about a VAE: its architecture, its likelihood, how it is trained, where its anomaly
@@ -107,9 +107,13 @@ public sealed record VaeOptions
     [Option("patience", "early stopping after this many epochs without a better validation -ELBO (0 = off)", Min = 0, Max = 100000)]
     public int Patience { get; init; }
 
-    /// <summary>Seed of every random choice (initial weights, shuffling, noise). Same seed, same weights, on any thread count.</summary>
-    [Option("seed", "seed of every random choice")]
-    public int Seed { get; init; } = 1;
+    /// <summary>
+    /// Seed of every random choice (initial weights, shuffling, noise). Same seed, same weights, on any thread count.
+    /// Null (the default) draws it from the MLContext, as ML.NET's own trainers do: the same MLContext seed gives the
+    /// same model, different seeds different models.
+    /// </summary>
+    [Option("seed", "seed of every random choice (default: drawn from the MLContext; the CLI uses 1)")]
+    public int? Seed { get; init; }
 
     /// <summary>Threads the managed engine uses; 0 = all cores. More than the machine's cores is refused (it only slows training down).</summary>
     [Option("threads", "threads (0 = all cores)", Min = 0, Max = 1024)]
@@ -119,9 +123,13 @@ public sealed record VaeOptions
     [Option("dynamic-binarization", "resample Bernoulli targets as 0/1 at each step (image data)")]
     public bool DynamicBinarization { get; init; }
 
-    /// <summary>Which engine trains the model.</summary>
-    [Option("backend", "training backend: managed, torchsharp, or auto (TorchSharp on CUDA when present, else managed)")]
-    public TrainingBackend Backend { get; init; } = TrainingBackend.Auto;
+    /// <summary>
+    /// Which engine trains the model, by name: <c>managed</c> (the library's own, always there), a backend registered
+    /// with <see cref="Backends.TrainingBackends.Register"/> (<c>torchsharp</c>, after <c>TorchSharpBackend.Register()</c> from the
+    /// MlNetVae.TorchSharp package), or <c>auto</c>: a registered backend that has a GPU to use, else the managed engine.
+    /// </summary>
+    [Option("backend", "training backend: managed, torchsharp (MlNetVae.TorchSharp), or auto (a registered backend with a GPU, else managed)")]
+    public string Backend { get; init; } = Backends.TrainingBackends.Auto;
 
     /// <summary>The TorchSharp device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; null lets <see cref="Backend"/> decide.</summary>
     [Option("device", "TorchSharp device: cpu, cuda or cuda:N")]
@@ -203,7 +211,7 @@ public sealed record VaeOptions
         if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, got {ImageShape.Length} numbers");
         if (!Enum.IsDefined(Activation)) Fail(nameof(Activation), $"unknown activation {Activation}");
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");
-        if (!Enum.IsDefined(Backend)) Fail(nameof(Backend), $"unknown backend {Backend}");
+        if (string.IsNullOrWhiteSpace(Backend)) Fail(nameof(Backend), "a backend name cannot be empty (managed, auto, or a registered backend)");
         if ((OutputColumns & ~VaeColumns.All) != 0) Fail(nameof(OutputColumns), $"unknown columns {OutputColumns}");
         if (Score is AnomalyScore.NegElbo or AnomalyScore.IwaeNll || Score is { } score && !Enum.IsDefined(score))
             Fail(nameof(Score), $"{Score} is sampled, not a deterministic score; the Score column needs one of {string.Join(", ", Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)))}");
@@ -214,7 +222,7 @@ public sealed record VaeOptions
         if (!Enum.IsDefined(Inference)) Fail(nameof(Inference), $"unknown inference engine {Inference}");
         if (GpuDeviceId is not null && Inference != InferenceEngine.OnnxRuntime) Fail(nameof(GpuDeviceId), "GPU inference runs through ONNX Runtime: set Inference to OnnxRuntime");
         if (Device is not null && !IsDevice(Device)) Fail(nameof(Device), $"expected cpu, cuda or cuda:N, got '{Device}'");
-        if (Device is not null && Device != "cpu" && Backend == TrainingBackend.Managed)
+        if (Device is not null && Device != "cpu" && Backends.TrainingBackends.Is(Backend, Backends.TrainingBackends.Managed))
             Fail(nameof(Device), "the managed backend runs on the CPU; use the torchsharp backend for CUDA");
     }
 
@@ -233,17 +241,6 @@ public enum LikelihoodKind
     Bernoulli,
     /// <summary>Gaussian on standardized features with a learned or fixed per-feature variance.</summary>
     Gaussian,
-}
-
-/// <summary>Which engine trains the model. Both train the same model: same initialization, loss and parameter names.</summary>
-public enum TrainingBackend
-{
-    /// <summary>TorchSharp on a CUDA device when the MlNetVae.TorchSharp package is referenced and a GPU is present, or when <see cref="VaeOptions.Device"/> names a CUDA device; otherwise the managed engine.</summary>
-    Auto,
-    /// <summary>The library's own float32 engine (the faster one on CPUs; no native dependency).</summary>
-    Managed,
-    /// <summary>TorchSharp (libtorch), from the MlNetVae.TorchSharp package; CPU or CUDA (<see cref="VaeOptions.Device"/>).</summary>
-    TorchSharp,
 }
 
 /// <summary>The columns the transformer can add.</summary>

@@ -1,8 +1,8 @@
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Scores;
+using MlNetVae.Spec;
 
-namespace MlNetVae.Spec;
+namespace MlNetVae.Backends;
 
 /// <summary>What a tensor of the state dict is for.</summary>
 public enum TensorRole
@@ -162,14 +162,14 @@ public sealed record VaeSpec
     /// Resolves options against the data's layout: automatic widths become concrete, and the model must fit in
     /// memory. Throws <see cref="ArgumentException"/> naming the option at fault.
     /// </summary>
-    public static VaeSpec Resolve(VaeOptions options, FeatureLayout layout)
+    internal static VaeSpec Resolve(VaeOptions options, FeatureLayout layout)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(layout);
         options.Validate();
         if (options.Architecture == Architecture.Conv && options.ImageShape is null)
             throw new ArgumentException("VaeOptions.Architecture: convolutions need the image shape (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Architecture));
-        if (options.Score is { } score && ScoreFormulas.NeedsImages(score) && options.ImageShape is null)
+        if (options.Score is { } score && AnomalyScores.NeedsImages(score) && options.ImageShape is null)
             throw new ArgumentException($"VaeOptions.Score: {score} smooths over pixel neighbourhoods and needs images (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Score));
         var (hidden, latent, batch) = Defaults(layout.Features, WantsConvolutions(options));
         if (options.ImageShape is { } image && image.Aggregate(1L, (a, b) => a * b) != layout.Features)
@@ -181,6 +181,8 @@ public sealed record VaeSpec
             BatchSize = options.BatchSize ?? batch,
             ConvChannels = WantsConvolutions(options) ? options.ConvChannels ?? DefaultConvChannels : options.ConvChannels,
             Score = options.Score ?? DefaultScore(WantsConvolutions(options)),
+            // The estimator draws a seed from the MLContext before this; the library's own tools (the CLI) default to 1.
+            Seed = options.Seed ?? 1,
         };
         var spec = new VaeSpec(resolved, layout);
         spec.CheckFitsInMemory();
@@ -209,7 +211,7 @@ public sealed record VaeSpec
     }
 
     /// <summary>A fresh model's state dict: PyTorch's default Linear init drawn from <paramref name="seed"/>, and the fitted standardization.</summary>
-    public StateDict Initialize(FeatureStatistics statistics, int seed)
+    internal StateDict Initialize(FeatureStatistics statistics, int seed)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         if (!statistics.Layout.Equals(Layout)) throw new ArgumentException("the feature statistics were fitted for another layout");

@@ -23,7 +23,7 @@ internal sealed class ManagedBackend : ITrainingBackend
     public ManagedBackend(VaeSpec spec, StateDict initial, VaeOptions options)
     {
         _spec = spec;
-        var compute = new Compute(options.Threads);
+        var compute = Compute.Shared(options.Threads);
         _weights = new EngineWeights(spec, initial, trainable: true);
         _tape = new Tape(compute);
         _ops = new TapeOps(_tape, _weights);
@@ -49,9 +49,9 @@ internal sealed class ManagedBackend : ITrainingBackend
     public void Evaluate(ReadOnlySpan<float> data, ReadOnlySpan<float> noise, int rows, Span<double> reconstruction, Span<double> kl)
     {
         int d = _spec.Features, k = _spec.LatentSize;
-        for (int start = 0; start < rows; start += Inference.ManagedRunner.ChunkRows)
+        for (int start = 0; start < rows; start += ForwardPass.ChunkRows)
         {
-            int n = Math.Min(Inference.ManagedRunner.ChunkRows, rows - start);
+            int n = Math.Min(ForwardPass.ChunkRows, rows - start);
             Fill(data.Slice(start * d, n * d), noise.Slice(start * k, n * k), n);
             _tape.Reset();
             var e = Elbo.Record(_ops, _spec, _tape.Input(_batch), _tape.Input(_noise), 1f, 0f);

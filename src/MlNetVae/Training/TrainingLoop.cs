@@ -28,14 +28,14 @@ internal static class TrainingLoop
         int d = spec.Features, k = spec.LatentSize;
         // Data order, the split, noise and binarization draw from their own stream, so they do not shift when the
         // number of parameters (drawn from the initialization stream) changes.
-        var rng = new Rng((ulong)o.Seed ^ 0x5DEECE66DUL);
+        var rng = new Rng((ulong)o.Seed!.Value ^ 0x5DEECE66DUL);
         var order = Enumerable.Range(0, count).ToArray();
         rng.Shuffle(order);
         int validationRows = (int)(count * (double)o.ValidationFraction);
         if (o.ValidationFraction > 0 && validationRows == 0) validationRows = 1;
         int trainRows = count - validationRows;
         if (trainRows < 1) throw new ArgumentException($"{count} rows leave none for training after the validation split");
-        var validation = validationRows > 0 ? Validation.Create(data, d, k, order.AsSpan(0, validationRows), o.Seed) : null;
+        var validation = validationRows > 0 ? Validation.Create(data, d, k, order.AsSpan(0, validationRows), o.Seed!.Value) : null;
         var train = order[validationRows..];
 
         int batchSize = spec.BatchSize;

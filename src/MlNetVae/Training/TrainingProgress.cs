@@ -1,4 +1,4 @@
-namespace MlNetVae.Training;
+namespace MlNetVae;
 
 /// <summary>A snapshot of training, reported through <see cref="IProgress{T}"/>.</summary>
 /// <param name="Epoch">Current epoch, from 1; 0 while the training rows are being read (then <paramref name="Step"/> counts the rows read).</param>

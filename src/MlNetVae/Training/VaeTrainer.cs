@@ -6,7 +6,7 @@ namespace MlNetVae.Training;
 /// Fits a VAE on rows in memory: learns the feature layout and standardization, resolves the spec, initializes the
 /// weights (PyTorch's default init, seeded) and trains them with the backend the options choose.
 /// </summary>
-public static class VaeTrainer
+internal static class VaeTrainer
 {
     /// <summary>Trains on <paramref name="rows"/>: a flat [rows, <paramref name="features"/>] buffer of finite raw values.</summary>
     /// <exception cref="ArgumentException">Invalid options, or values the likelihood cannot take (the message names row and feature).</exception>
@@ -19,7 +19,7 @@ public static class VaeTrainer
         options.Validate();
         var statistics = FeatureStatistics.Fit(rows, features, options);
         var spec = VaeSpec.Resolve(options, statistics.Layout);
-        var initial = spec.Initialize(statistics, spec.Options.Seed);
+        var initial = spec.Initialize(statistics, spec.Options.Seed!.Value);
         return Train(spec, initial, rows, progress, cancellationToken);
     }
 
@@ -31,8 +31,8 @@ public static class VaeTrainer
         ArgumentNullException.ThrowIfNull(initial);
         if (rows.Length == 0 || rows.Length % spec.Features != 0)
             throw new ArgumentException($"{rows.Length} values are not whole rows of {spec.Features} features");
-        Inference.RowCheck.Rows(rows, spec.Features); // a NaN would surface as "diverged, lower the learning rate"
-        var factory = TrainingBackends.Resolve(spec.Options);
+        RowCheck.Rows(rows, spec.Features); // a NaN would surface as "diverged, lower the learning rate"
+        var factory = BackendResolver.Resolve(spec.Options);
         using var backend = factory.Create(spec, initial, spec.Options);
         var result = TrainingLoop.Run(backend, spec, rows, rows.Length / spec.Features, progress, cancellationToken);
         return (new VaeModelParameters(spec, backend.State()), result with { Backend = factory.Name });

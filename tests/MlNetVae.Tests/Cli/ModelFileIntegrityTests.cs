@@ -116,9 +116,12 @@ public class ModelFileIntegrityTests
         TestContext.Out.WriteLine(e.Message);
         Assert.That(name, Does.EndWith("/OnnxModel"));
 
-        // In the deflated original, a changed byte of an entry's data is refused too.
+        // In the deflated original, a changed byte in the middle of the graph entry's compressed data is refused too.
         bytes = File.ReadAllBytes(files["plain.zip"]);
-        bytes[bytes.Length / 3] ^= 0x10;
+        int nameAt = bytes.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(name)); // the local header's name comes first
+        int nameLength = BitConverter.ToUInt16(bytes, nameAt - 4), extraLength = BitConverter.ToUInt16(bytes, nameAt - 2);
+        int compressed = BitConverter.ToInt32(bytes, nameAt - 12);
+        bytes[nameAt + nameLength + extraLength + compressed / 2] ^= 0x10;
         File.WriteAllBytes(files["plain.zip"], bytes);
         Assert.Throws<InvalidDataException>(() => ModelFile.Load(files["plain.zip"]));
     }

@@ -1,5 +1,5 @@
+using MlNetVae.Inference;
 using MlNetVae.Cli.Report;
-using MlNetVae.Scores;
 using NUnit.Framework;
 using SkiaSharp;
 
@@ -161,17 +161,17 @@ public class ReportPicturesTests
         var random = new Random(2);
         var scores = Enumerable.Range(0, 300).Select(_ => Math.Round(random.NextDouble() * 20)).ToArray(); // many ties
         var labels = scores.Select(s => random.NextDouble() < 0.2 + s / 40).ToArray();
-        var (fpr, tpr) = RocCurve.Points(scores, labels);
-        Assert.That(RocCurve.Area(fpr, tpr), Is.EqualTo(Auroc.Compute(scores, labels)).Within(1e-12));
+        var (fpr, tpr) = Roc.Curve(scores, labels);
+        Assert.That(Roc.Area(fpr, tpr), Is.EqualTo(Roc.Auroc(scores, labels)).Within(1e-12));
         Assert.That((fpr[0], tpr[0], fpr[^1], tpr[^1]), Is.EqualTo((0.0, 0.0, 1.0, 1.0)));
-        Assert.That(RocCurve.Area(RocCurve.Points([1, 2, 3, 4], [false, false, true, true]).Fpr, RocCurve.Points([1, 2, 3, 4], [false, false, true, true]).Tpr), Is.EqualTo(1));
+        Assert.That(Roc.Area(Roc.Curve([1, 2, 3, 4], [false, false, true, true]).FalsePositiveRate, Roc.Curve([1, 2, 3, 4], [false, false, true, true]).TruePositiveRate), Is.EqualTo(1));
     }
 
     [Test]
     public void RocFigureShowsTheAurocAndTheChanceDiagonal()
     {
         using var png = Png("roc.png", 640, 705);
-        double auroc = Auroc.Compute(Scores.Scores, Scores.IsAnomaly);
+        double auroc = Roc.Auroc(Scores.Scores, Scores.IsAnomaly);
         Assert.That(Figures["roc"].Caption, Does.Contain($"AUROC {auroc.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} is the chance"));
         // Data area: 540 px square at (75, 45) showing -0.02..1.02 on both axes; dashes cover most of the diagonal.
         int onDiagonal = 0;

@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Spec;
 

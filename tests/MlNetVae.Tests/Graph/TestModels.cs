@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Randomness;
 using MlNetVae.Spec;
@@ -25,7 +26,7 @@ internal static class TestModels
     public static VaeOptions Options(ModelKind kind) => new()
     {
         EncoderHidden = [24, 16], LatentSize = 3, BatchSize = 50, Epochs = 4, LearningRate = 3e-3f, Seed = 7,
-        Activation = kind == ModelKind.Gaussian ? Activation.Tanh : Activation.Relu, Threads = 1, Backend = TrainingBackend.Managed,
+        Activation = kind == ModelKind.Gaussian ? Activation.Tanh : Activation.Relu, Threads = 1, Backend = TrainingBackends.Managed,
     };
 
     /// <summary>The model (trained for 4 epochs when <paramref name="trained"/>) and 1000 rows, flat [1000, D].</summary>
@@ -37,7 +38,7 @@ internal static class TestModels
             var rows = Rows(kind, 1000);
             var stats = Statistics(kind, rows);
             var spec = VaeSpec.Resolve(Options(kind), stats.Layout);
-            var initial = spec.Initialize(stats, spec.Options.Seed);
+            var initial = spec.Initialize(stats, spec.Options.Seed!.Value);
             var model = trained ? VaeTrainer.Train(spec, initial, rows).Model : new VaeModelParameters(spec, initial);
             return Cache[(kind, trained)] = (model, rows);
         }

@@ -1,6 +1,6 @@
 using MlNetVae.Engine.Randomness;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
 using MlNetVae.Training;
@@ -88,7 +88,7 @@ public class VaeInferenceTests
         var all = TestData.UnitRows(400, 16, 11);
         var (model, _) = VaeTrainer.Train(all, 16, new VaeOptions
         {
-            EncoderHidden = [32], LatentSize = 3, BatchSize = 32, Epochs = 6, LearningRate = 3e-3f, Threads = 1, Backend = TrainingBackend.Managed,
+            EncoderHidden = [32], LatentSize = 3, BatchSize = 32, Epochs = 6, LearningRate = 3e-3f, Threads = 1, Backend = TrainingBackends.Managed,
         });
         var rows = TestData.Take(all, 16, 0, 100);
         var inference = new VaeInference(model, threads: 1);
@@ -119,7 +119,7 @@ public class VaeInferenceTests
     public void ChunksOfFiveHundredTwelveRowsGiveTheSameNumbersAsSmallerCalls()
     {
         var (model, all) = TestModels.Get(ModelKind.Mixed, trained: true);
-        Assert.That(all.Length / 14, Is.GreaterThan(ManagedRunner.ChunkRows), "the rows span two chunks");
+        Assert.That(all.Length / 14, Is.GreaterThan(ForwardPass.ChunkRows), "the rows span two chunks");
         var scorer = new AnomalyScorer(model, threads: 1);
         var whole = scorer.Score(all);
         var tail = scorer.Score(TestData.Take(all, 14, 500, 500));
@@ -159,7 +159,7 @@ public class VaeInferenceTests
         var rows = TestData.UnitRows(300, 10, 12);
         var (model, _) = VaeTrainer.Train(rows, 10, new VaeOptions
         {
-            EncoderHidden = [16], LatentSize = 4, Beta = 50f, Epochs = 10, BatchSize = 32, LearningRate = 3e-3f, Threads = 1, Backend = TrainingBackend.Managed,
+            EncoderHidden = [16], LatentSize = 4, Beta = 50f, Epochs = 10, BatchSize = 32, LearningRate = 3e-3f, Threads = 1, Backend = TrainingBackends.Managed,
         });
         var d = new VaeInference(model, threads: 1).Diagnose(rows);
         Assert.That(d.ActiveUnits, Is.EqualTo(0));

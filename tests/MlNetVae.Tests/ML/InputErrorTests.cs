@@ -13,7 +13,7 @@ public class InputErrorTests
 {
     private static readonly MLContext Ml = new(seed: 1);
     private static readonly float[][] Rows = SensorRows.Make(200, seed: 4).Select(r => new[] { r.A / 10, r.B / 3, r.C / 3, r.D / 100 - 1 }).ToArray();
-    private static readonly Lazy<VaeTransformer> Model = new(() => new VaeEstimator(SensorRows.Tiny with { Epochs = 1 }).Fit(SensorRows.Features(Ml, Rows, 4)));
+    private static readonly Lazy<VaeTransformer> Model = new(() => Estimators.For(SensorRows.Tiny with { Epochs = 1 }).Fit(SensorRows.Features(Ml, Rows, 4)));
 
     public sealed class DoubleRow
     {
@@ -51,7 +51,7 @@ public class InputErrorTests
     public void ABadFeatureColumnFailsBeforeAnyRowIsRead(IDataView data, string message)
     {
         var counting = new CountingView(data);
-        var fit = Assert.Throws<ArgumentOutOfRangeException>(() => new VaeEstimator(SensorRows.Tiny).Fit(counting))!;
+        var fit = Assert.Throws<ArgumentOutOfRangeException>(() => Estimators.For(SensorRows.Tiny).Fit(counting))!;
         Assert.That(fit.Message, Does.StartWith(message));
         Assert.That(counting.Cursors, Is.Zero, "nothing read, nothing trained");
 
@@ -79,14 +79,14 @@ public class InputErrorTests
     [TestCaseSource(nameof(BadShapes))]
     public void TheEstimatorsShapeCheckFailsFast(SchemaShape shape, string message)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new VaeEstimator(SensorRows.Tiny).GetOutputSchema(shape))!;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Estimators.For(SensorRows.Tiny).GetOutputSchema(shape))!;
         Assert.That(e.Message, Does.StartWith(message));
     }
 
     [Test]
     public void AGoodShapeGainsTheOutputColumnsAndAPipelineChecksItsVaeStepBeforeFitting()
     {
-        var output = new VaeEstimator(SensorRows.Tiny).GetOutputSchema(Shape<FourRow>());
+        var output = Estimators.For(SensorRows.Tiny).GetOutputSchema(Shape<FourRow>());
         Assert.That(output.Select(c => c.Name), Is.EqualTo(new[] { "Features", "Score", "PredictedLabel", "LatentMean", "Reconstruction", "NegElbo" }));
         Assert.That(output.Single(c => c.Name == "PredictedLabel").ItemType, Is.EqualTo(BooleanDataViewType.Instance));
 
@@ -110,10 +110,10 @@ public class InputErrorTests
     {
         var rows = Rows.Select(r => (float[])r.Clone()).ToArray();
         rows[7][2] = float.NaN;
-        var e = Assert.Throws<InvalidDataException>(() => new VaeEstimator(SensorRows.Tiny).Fit(SensorRows.Features(Ml, rows, 4)))!;
+        var e = Assert.Throws<InvalidDataException>(() => Estimators.For(SensorRows.Tiny).Fit(SensorRows.Features(Ml, rows, 4)))!;
         Assert.That(e.Message, Is.EqualTo("column 'Features', row 7, slot 2: expected a finite number, found NaN"));
         rows[7][2] = float.NegativeInfinity;
-        e = Assert.Throws<InvalidDataException>(() => new VaeEstimator(SensorRows.Tiny).Fit(SensorRows.Features(Ml, rows, 4)))!;
+        e = Assert.Throws<InvalidDataException>(() => Estimators.For(SensorRows.Tiny).Fit(SensorRows.Features(Ml, rows, 4)))!;
         Assert.That(e.Message, Is.EqualTo("column 'Features', row 7, slot 2: expected a finite number, found -Infinity"));
     }
 

@@ -22,7 +22,7 @@ public class ThresholdTests
     public void ContaminationFlagsThatShareOfTheTrainingRows(double contamination)
     {
         var train = Rows[..500];
-        var model = new VaeEstimator(SensorRows.Tiny with { Contamination = contamination }).Fit(SensorRows.Features(Ml, train, 4));
+        var model = Estimators.For(SensorRows.Tiny with { Contamination = contamination }).Fit(SensorRows.Features(Ml, train, 4));
         Assert.That((model.Threshold.Method, model.Threshold.Fraction), Is.EqualTo((ThresholdMethod.Contamination, contamination)));
         Assert.That(Flagged(model, train), Is.EqualTo((int)Math.Floor(contamination * train.Length)));
         var scores = Scores(model, train);
@@ -33,7 +33,7 @@ public class ThresholdTests
     public void AFalsePositiveRateIsCalibratedOnTheHeldOutValidationRows()
     {
         var train = Rows[..500];
-        var model = new VaeEstimator(SensorRows.Tiny with { FalsePositiveRate = 0.1, ValidationFraction = 0.4f }).Fit(SensorRows.Features(Ml, train, 4));
+        var model = Estimators.For(SensorRows.Tiny with { FalsePositiveRate = 0.1, ValidationFraction = 0.4f }).Fit(SensorRows.Features(Ml, train, 4));
         var held = model.Training!.ValidationRows!;
         Assert.That(held, Has.Count.EqualTo(200));
         var scores = Scores(model, train);
@@ -48,7 +48,7 @@ public class ThresholdTests
     [Test]
     public void WithFalsePositiveRateFlagsThatShareOfTheNormalRowsGiven()
     {
-        var model = new VaeEstimator(SensorRows.Tiny).Fit(SensorRows.Features(Ml, Rows[..400], 4));
+        var model = Estimators.For(SensorRows.Tiny).Fit(SensorRows.Features(Ml, Rows[..400], 4));
         var normal = Rows[400..];
         var calibrated = model.WithFalsePositiveRate(SensorRows.Features(Ml, normal, 4), 0.02);
         Assert.That((calibrated.Threshold.Method, calibrated.Threshold.Fraction), Is.EqualTo((ThresholdMethod.FalsePositiveRate, 0.02)));

@@ -32,14 +32,14 @@ public class TrainingControlTests
             if (p.Epoch == 2) cancel.Cancel();
         });
         // 100000 epochs would run for hours: only cancellation ends this call.
-        Assert.Catch<OperationCanceledException>(() => new VaeEstimator(SensorRows.Tiny with { Epochs = 100_000 }).Fit(rows, progress, cancel.Token));
+        Assert.Catch<OperationCanceledException>(() => Estimators.For(SensorRows.Tiny with { Epochs = 100_000 }).Fit(rows, progress, cancel.Token));
         Assert.That(seen.Max(p => p.Epoch), Is.EqualTo(2), "stopped in the epoch it was cancelled in");
         Assert.That(afterCancel, Is.LessThanOrEqualTo(1), "at most the report of the step in flight");
 
         var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         int reports = 0;
-        Assert.Catch<OperationCanceledException>(() => new VaeEstimator(SensorRows.Tiny).Fit(rows, new Reports(_ => reports++), cancelled.Token));
+        Assert.Catch<OperationCanceledException>(() => Estimators.For(SensorRows.Tiny).Fit(rows, new Reports(_ => reports++), cancelled.Token));
         Assert.That(reports, Is.Zero, "an already-cancelled token stops before the first report");
     }
 
@@ -51,7 +51,7 @@ public class TrainingControlTests
         Assert.That(code, Is.EqualTo(0), stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Length > 0 && l != "\u001b[m").ToArray();
         TestContext.Out.WriteLine(stderr);
-        var notice = lines.Where(l => l.StartsWith("MlNetVae: CUDA device 0 is not available here", StringComparison.Ordinal)).ToArray();
+        var notice = lines.Where(l => l.StartsWith("MLContext.Log warning: CUDA device 0 is not available here", StringComparison.Ordinal)).ToArray();
         Assert.That(notice, Has.Length.EqualTo(1), "said once for two transformers");
         Assert.That(notice[0], Does.EndWith("; ONNX Runtime runs on the CPU."));
         Assert.That(lines.Length, Is.LessThanOrEqualTo(2), "besides the notice, at most ONNX Runtime's own one-time log line: " + stderr);

@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using MlNetVae.Engine;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
 using MlNetVae.Training;
@@ -17,12 +18,12 @@ namespace MlNetVae.Tests.Onnx;
 public class ConvModelTests
 {
     /// <summary>A small conv VAE on 1 x 12 x 10 images (odd sizes: the decoder's output padding must restore 12 x 10).</summary>
-    private static (VaeModelParameters Model, float[] Rows) Model(bool trained)
+    internal static (VaeModelParameters Model, float[] Rows) Model(bool trained)
     {
         var options = new VaeOptions
         {
             ImageShape = [1, 12, 10], ConvChannels = [4, 8], EncoderHidden = [16], LatentSize = 3, Epochs = 3,
-            Likelihood = LikelihoodKind.Bernoulli, Backend = TrainingBackend.Managed, Threads = 1, Seed = 3,
+            Likelihood = LikelihoodKind.Bernoulli, Backend = TrainingBackends.Managed, Threads = 1, Seed = 3,
         };
         var rows = TestData.UnitRows(64, 120, seed: 5);
         VaeModelParameters model;
@@ -34,7 +35,7 @@ public class ConvModelTests
             model = new VaeModelParameters(spec, spec.Initialize(statistics, 3));
         }
         // Image models score with SmoothedStandardizedSum by default, which reads statistics of the training rows.
-        return (model.WithScoreStatistics(ScoreStatistics.Fit(model, rows)), rows);
+        return (model.WithScoreStatistics(StatisticsFitter.Fit(model, rows, AnomalyScores.Deterministic, Compute.Shared(1))), rows);
     }
 
     [Test]
@@ -58,14 +59,16 @@ public class ConvModelTests
     public void OnnxRuntimeMatchesTheManagedEngineOnEveryOutput(bool trained)
     {
         var (model, rows) = Model(trained);
-        var wanted = ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo;
-        using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: wanted)));
-        var onnx = ort.Run(OnnxNames.Features, rows, 120, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.LatentLogVar, OnnxNames.Reconstruction, OnnxNames.NegElbo);
+        VaeOutput[] wanted = [VaeOutput.Score, VaeOutput.LatentMean, VaeOutput.LatentLogVar, VaeOutput.Reconstruction, VaeOutput.NegElbo];
+        using var ort = new Ort(OnnxExport.Scorer(model));
+        var onnx = ort.Run(OnnxNames.Features, rows, 120, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.Reconstruction, OnnxNames.NegElbo);
+        using var encoder = new Ort(OnnxExport.Encoder(model));
+        onnx[OnnxNames.LatentLogVar] = encoder.Run(OnnxNames.Features, rows, 120, OnnxNames.LatentLogVar)[OnnxNames.LatentLogVar];
         var managed = new ScorerBuffers(model, 64, wanted);
         new ManagedRunner(model, new MlNetVae.Engine.Compute(1)).Score(rows, 64, model.Spec.Score, managed);
-        foreach (var (flag, name) in new[] { (ScorerOutputs.Score, OnnxNames.Score), (ScorerOutputs.LatentMean, OnnxNames.LatentMean),
-            (ScorerOutputs.LatentLogVar, OnnxNames.LatentLogVar), (ScorerOutputs.Reconstruction, OnnxNames.Reconstruction), (ScorerOutputs.NegElbo, OnnxNames.NegElbo) })
+        foreach (var output in wanted)
         {
+            var (flag, name) = (output, output.OnnxName);
             var expected = managed.For(flag);
             var actual = onnx[name].Data;
             Assert.That(actual, Has.Length.EqualTo(expected.Length), name);
@@ -112,7 +115,7 @@ public class ConvModelTests
     public void TrainingAConvModelLowersTheLoss()
     {
         var rows = TestData.UnitRows(64, 120, seed: 5);
-        var options = new VaeOptions { ImageShape = [12, 10], ConvChannels = [4], EncoderHidden = [], LatentSize = 2, Epochs = 8, Likelihood = LikelihoodKind.Bernoulli, Threads = 1, Backend = TrainingBackend.Managed };
+        var options = new VaeOptions { ImageShape = [12, 10], ConvChannels = [4], EncoderHidden = [], LatentSize = 2, Epochs = 8, Likelihood = LikelihoodKind.Bernoulli, Threads = 1, Backend = TrainingBackends.Managed };
         var (_, result) = VaeTrainer.Train(rows, 120, options);
         Assert.That(result.History[^1].Loss, Is.LessThan(result.History[0].Loss));
     }

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using NUnit.Framework;
 

@@ -1,8 +1,8 @@
+using MlNetVae.Graph;
 using MlNetVae.Engine;
 using MlNetVae.Engine.Randomness;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
 using MlNetVae.Tests.Scores;
@@ -20,7 +20,7 @@ public class OnnxRuntimeEqualityTests
     internal static ScorerBuffers Managed(VaeModelParameters model, float[] rows, AnomalyScore score)
     {
         var buffers = new ScorerBuffers(model, rows.Length / model.Features,
-            ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo);
+            [VaeOutput.Score, VaeOutput.LatentMean, VaeOutput.LatentLogVar, VaeOutput.Reconstruction, VaeOutput.NegElbo]);
         new ManagedRunner(model, new Compute(1)).Score(rows, rows.Length / model.Features, score, buffers);
         return buffers;
     }
@@ -38,14 +38,14 @@ public class OnnxRuntimeEqualityTests
         {
             var encoded = encoder.Run(OnnxNames.Features, rows, d, OnnxNames.LatentMean, OnnxNames.LatentLogVar);
             Assert.That(encoded[OnnxNames.LatentMean].Shape, Is.EqualTo(new long[] { batch, k }));
-            Closeness.Assert(encoded[OnnxNames.LatentMean].Data, managed.For(ScorerOutputs.LatentMean), "latent_mean (encoder)");
-            Closeness.Assert(encoded[OnnxNames.LatentLogVar].Data, managed.For(ScorerOutputs.LatentLogVar), "latent_log_var (encoder)");
+            Closeness.Assert(encoded[OnnxNames.LatentMean].Data, managed.For(VaeOutput.LatentMean), "latent_mean (encoder)");
+            Closeness.Assert(encoded[OnnxNames.LatentLogVar].Data, managed.For(VaeOutput.LatentLogVar), "latent_log_var (encoder)");
         }
 
         // The decoder at the posterior means and at draws from the prior, which reach further out.
         var prior = new float[batch * k];
         new Rng(3).FillNormal(prior, 0, 2);
-        var latents = managed.For(ScorerOutputs.LatentMean).Concat(prior).ToArray();
+        var latents = managed.For(VaeOutput.LatentMean).Concat(prior).ToArray();
         using (var decoder = new Ort(OnnxExport.Decoder(model)))
         {
             var decoded = decoder.Run(OnnxNames.Latent, latents, k, OnnxNames.Reconstruction);
@@ -53,16 +53,14 @@ public class OnnxRuntimeEqualityTests
             Closeness.Assert(decoded[OnnxNames.Reconstruction].Data, new VaeInference(model, 1).Decode(latents), "reconstruction (decoder)", scale);
         }
 
-        var options = new ScorerExportOptions(Outputs: ScorerOutputs.Score | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction | ScorerOutputs.NegElbo);
-        using var scorer = new Ort(OnnxExport.Scorer(model, options));
-        var scored = scorer.Run(OnnxNames.Features, rows, d, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.LatentLogVar, OnnxNames.Reconstruction, OnnxNames.NegElbo);
+        using var scorer = new Ort(OnnxExport.Scorer(model));
+        var scored = scorer.Run(OnnxNames.Features, rows, d, OnnxNames.Score, OnnxNames.LatentMean, OnnxNames.Reconstruction, OnnxNames.NegElbo);
         Assert.That(scored[OnnxNames.Score].Shape, Is.EqualTo(new long[] { batch, 1 }));
         Assert.That(scored[OnnxNames.NegElbo].Shape, Is.EqualTo(new long[] { batch, 1 }));
-        Closeness.Assert(scored[OnnxNames.Score].Data, managed.For(ScorerOutputs.Score), "score");
-        Closeness.Assert(scored[OnnxNames.NegElbo].Data, managed.For(ScorerOutputs.NegElbo), "neg_elbo");
-        Closeness.Assert(scored[OnnxNames.LatentMean].Data, managed.For(ScorerOutputs.LatentMean), "latent_mean (scorer)");
-        Closeness.Assert(scored[OnnxNames.LatentLogVar].Data, managed.For(ScorerOutputs.LatentLogVar), "latent_log_var (scorer)");
-        Closeness.Assert(scored[OnnxNames.Reconstruction].Data, managed.For(ScorerOutputs.Reconstruction), "reconstruction (scorer)", scale);
+        Closeness.Assert(scored[OnnxNames.Score].Data, managed.For(VaeOutput.Score), "score");
+        Closeness.Assert(scored[OnnxNames.NegElbo].Data, managed.For(VaeOutput.NegElbo), "neg_elbo");
+        Closeness.Assert(scored[OnnxNames.LatentMean].Data, managed.For(VaeOutput.LatentMean), "latent_mean (scorer)");
+        Closeness.Assert(scored[OnnxNames.Reconstruction].Data, managed.For(VaeOutput.Reconstruction), "reconstruction (scorer)", scale);
     }
 
     [Test, Combinatorial]
@@ -71,9 +69,9 @@ public class OnnxRuntimeEqualityTests
         var (model, _, test) = ScoreFormulaTests.Fitted(kind);
         foreach (var score in ScoreFormulaTests.TableScores)
         {
-            using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Outputs: ScorerOutputs.Score)));
+            using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score)));
             var onnx = scorer.Run(OnnxNames.Features, test, model.Features, OnnxNames.Score)[OnnxNames.Score].Data;
-            Closeness.Assert(onnx, Managed(model, test, score).For(ScorerOutputs.Score), $"score {score}");
+            Closeness.Assert(onnx, Managed(model, test, score).For(VaeOutput.Score), $"score {score}");
         }
     }
 
@@ -86,7 +84,7 @@ public class OnnxRuntimeEqualityTests
         int d = model.Features;
         var kinds = model.Spec.Layout.Kinds();
         var rows = TestData.Take(all, d, 0, 6);
-        var normal = Managed(model, rows, AnomalyScore.CorrectedNegElbo).For(ScorerOutputs.Score).Max();
+        var normal = Managed(model, rows, AnomalyScore.CorrectedNegElbo).For(VaeOutput.Score).Max();
         // Row 0..2: one feature extreme; row 3..5: every numeric feature extreme.
         int bernoulli = Array.IndexOf(kinds, FeatureKind.Bernoulli), gaussian = Array.IndexOf(kinds, FeatureKind.Gaussian);
         for (int r = 0; r < 6; r++)
@@ -97,24 +95,24 @@ public class OnnxRuntimeEqualityTests
                 if (kinds[j] == FeatureKind.Gaussian) rows[r * d + j] = r % 3 == 1 ? -3e38f : 3e38f;
             }
         var managed = Managed(model, rows, AnomalyScore.CorrectedNegElbo);
-        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: ScorerOutputs.Score | ScorerOutputs.NegElbo)));
+        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions()));
         var onnx = scorer.Run(OnnxNames.Features, rows, d, OnnxNames.Score, OnnxNames.NegElbo);
-        TestContext.Out.WriteLine($"{kind}: normal rows up to {normal:G4}; extreme rows managed {string.Join(", ", managed.For(ScorerOutputs.Score).Select(v => v.ToString("G4")))}; ORT {string.Join(", ", onnx[OnnxNames.Score].Data.Select(v => v.ToString("G4")))}");
-        foreach (var (name, values) in new[] { ("managed", managed.For(ScorerOutputs.Score)), ("ORT", onnx[OnnxNames.Score].Data), ("managed neg_elbo", managed.For(ScorerOutputs.NegElbo)), ("ORT neg_elbo", onnx[OnnxNames.NegElbo].Data) })
+        TestContext.Out.WriteLine($"{kind}: normal rows up to {normal:G4}; extreme rows managed {string.Join(", ", managed.For(VaeOutput.Score).Select(v => v.ToString("G4")))}; ORT {string.Join(", ", onnx[OnnxNames.Score].Data.Select(v => v.ToString("G4")))}");
+        foreach (var (name, values) in new[] { ("managed", managed.For(VaeOutput.Score)), ("ORT", onnx[OnnxNames.Score].Data), ("managed neg_elbo", managed.For(VaeOutput.NegElbo)), ("ORT neg_elbo", onnx[OnnxNames.NegElbo].Data) })
             for (int r = 0; r < 6; r++)
                 Assert.That(float.IsFinite(values[r]) && values[r] > 1000 * Math.Max(1, normal), Is.True, $"{name}, row {r}: {values[r]:G4} (normal rows up to {normal:G4})");
-        Closeness.Assert(onnx[OnnxNames.Score].Data, managed.For(ScorerOutputs.Score), "score (extreme rows)");
+        Closeness.Assert(onnx[OnnxNames.Score].Data, managed.For(VaeOutput.Score), "score (extreme rows)");
     }
 
     [Test]
     public void TheThresholdBecomesAPredictedLabelAndThePrefixRenamesEveryInputAndOutput()
     {
         var (model, all) = TestModels.Get(ModelKind.Mixed, trained: true);
-        var scores = Managed(model, all, AnomalyScore.CorrectedNegElbo).For(ScorerOutputs.Score);
+        var scores = Managed(model, all, AnomalyScore.CorrectedNegElbo).For(VaeOutput.Score);
         float threshold = scores.Order().ElementAt(900);
-        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Outputs: ScorerOutputs.LatentMean, Threshold: threshold, NamePrefix: "vae_")));
+        using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Threshold: threshold, NamePrefix: "vae_")));
         Assert.That(scorer.Session.InputMetadata.Keys, Is.EqualTo(new[] { "vae_features" }));
-        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EquivalentTo(new[] { "vae_latent_mean", "vae_predicted_label" }));
+        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "vae_score", "vae_latent_mean", "vae_reconstruction", "vae_neg_elbo", "vae_predicted_label" }));
         var labels = scorer.RunBool("vae_features", all, 14, "vae_predicted_label");
         Assert.That(labels, Is.EqualTo(scores.Select(s => s > threshold).ToArray()));
         Assert.That(labels.Count(l => l), Is.EqualTo(99));
@@ -128,6 +126,6 @@ public class OnnxRuntimeEqualityTests
         Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "score", "latent_mean", "reconstruction", "neg_elbo" }));
         Assert.That(scorer.Session.InputMetadata["features"].Dimensions, Is.EqualTo(new[] { -1, 12 }), "a dynamic batch dimension");
         Assert.That(scorer.Session.ModelMetadata.CustomMetadataMap["mlnetvae.score"], Is.EqualTo("corrected_neg_elbo"));
-        Assert.That(() => OnnxExport.Scorer(model, new ScorerExportOptions(Score: AnomalyScore.LatentMahalanobis)), Throws.ArgumentException.With.Message.Contain("ScoreStatistics.Fit"));
+        Assert.That(() => OnnxExport.Scorer(model, new ScorerExportOptions(Score: AnomalyScore.LatentMahalanobis)), Throws.ArgumentException.With.Message.Contain("needs statistics of the training rows"));
     }
 }

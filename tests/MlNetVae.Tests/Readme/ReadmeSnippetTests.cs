@@ -44,12 +44,15 @@ public partial class ReadmeSnippetTests
     private static string[] Problems(string code)
     {
         // Force-load what a user's project would reference, so its assemblies are among the references below.
-        _ = typeof(MlNetVae.ML.VaeEstimator).Assembly;
+        _ = typeof(MlNetVae.VaeEstimator).Assembly;
         _ = typeof(Microsoft.ML.MLContext).Assembly;
         _ = typeof(Microsoft.ML.Data.VectorTypeAttribute).Assembly;
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Concat(AppDomain.CurrentDomain.GetAssemblies().Where(a => !a.IsDynamic && a.Location != "").Select(a => a.Location))
             .Concat(Directory.GetFiles(TestContext.CurrentContext.TestDirectory, "Microsoft.ML*.dll"))
+            // The TorchSharp block: this project does not reference the backend (libtorch stays out of its output); the
+            // backend's tests, built beside it, hold both assemblies.
+            .Concat(new[] { "MlNetVae.TorchSharp.dll", "TorchSharp.dll" }.Select(f => Path.Combine(Repo.Root, "tests", "MlNetVae.TorchSharp.Tests", "bin", Repo.Configuration, "net10.0", f)))
             .Distinct().Select(path => MetadataReference.CreateFromFile(path));
         var globalUsings = "global using System; global using System.IO; global using System.Linq; global using System.Collections.Generic;";
         var compilation = CSharpCompilation.Create("ReadmeSnippet",

@@ -12,7 +12,7 @@ public class SampleTests
     [Test]
     public void TheTabularSampleBeatsRandomizedPcaAndReloads()
     {
-        string dll = Path.Combine(RepoRoot(), "samples", "TabularAnomaly", "bin", Configuration(), "net10.0", "TabularAnomaly.dll");
+        string dll = Path.Combine(Repo.Root, "samples", "TabularAnomaly", "bin", Repo.Configuration, "net10.0", "TabularAnomaly.dll");
         Assert.That(File.Exists(dll), Is.True, $"{dll} was not built (the solution builds the samples)");
         var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
@@ -24,16 +24,5 @@ public class SampleTests
         Assert.That(auc, Has.Length.EqualTo(2));
         Assert.That(auc[0], Is.GreaterThan(auc[1]), "VAE AUC vs RandomizedPca AUC");
         Assert.That(output, Does.Contain("flagged"));
-    }
-
-    private static string Configuration() =>
-        typeof(SampleTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
-            .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Release";
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MlNetVae.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("cannot find the repository root (MlNetVae.sln)");
     }
 }

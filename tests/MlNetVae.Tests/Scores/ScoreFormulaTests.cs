@@ -1,6 +1,6 @@
 using MlNetVae.Engine;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
 using NUnit.Framework;
@@ -13,7 +13,7 @@ public class ScoreFormulaTests
     public static readonly AnomalyScore[] Deterministic = Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)).ToArray();
 
     /// <summary>The deterministic scores defined on table rows (all but the image-only ones, tested in SmoothedScoreTests).</summary>
-    public static readonly AnomalyScore[] TableScores = Deterministic.Where(s => !ScoreFormulas.NeedsImages(s)).ToArray();
+    public static readonly AnomalyScore[] TableScores = Deterministic.Where(s => !AnomalyScores.NeedsImages(s)).ToArray();
 
     private const int TrainRows = 800;
 
@@ -33,7 +33,7 @@ public class ScoreFormulaTests
             if (kinds[j] == FeatureKind.Bernoulli) v = v > 0.5f ? 0 : 1;
             else if (kinds[j] == FeatureKind.Gaussian) v += 6 * model.State[VaeSpec.InputScale].Data[j];
         }
-        return (model.WithScoreStatistics(ScoreStatistics.Fit(model, train, new Compute(1))), train, test);
+        return (model.WithScoreStatistics(StatisticsFitter.Fit(model, train, AnomalyScores.Deterministic, new Compute(1))), train, test);
     }
 
     [TestCase(ModelKind.Bernoulli)]
@@ -73,20 +73,20 @@ public class ScoreFormulaTests
             "the pushed rows score higher (the rows reach more than the middle of the model)");
 
         // The scorer's other outputs: the -ELBO at the mean, the posterior and the reconstruction.
-        var buffers = new ScorerBuffers(model, n, ScorerOutputs.NegElbo | ScorerOutputs.LatentMean | ScorerOutputs.LatentLogVar | ScorerOutputs.Reconstruction);
+        var buffers = new ScorerBuffers(model, n, [VaeOutput.NegElbo, VaeOutput.LatentMean, VaeOutput.LatentLogVar, VaeOutput.Reconstruction]);
         new ManagedRunner(model, new Compute(1)).Score(test, n, AnomalyScore.CorrectedNegElbo, buffers);
         var scale = model.State[VaeSpec.InputScale].Data;
         for (int r = 0; r < n; r++)
         {
             double negElbo = rows[r].Nll + rows[r].Kl;
-            Assert.That(buffers.For(ScorerOutputs.NegElbo)[r], Is.EqualTo(negElbo).Within(2e-4 * Math.Abs(negElbo) + 2e-4), $"neg_elbo, row {r}");
+            Assert.That(buffers.For(VaeOutput.NegElbo)[r], Is.EqualTo(negElbo).Within(2e-4 * Math.Abs(negElbo) + 2e-4), $"neg_elbo, row {r}");
             for (int i = 0; i < model.LatentSize; i++)
             {
-                Assert.That(buffers.For(ScorerOutputs.LatentMean)[r * model.LatentSize + i], Is.EqualTo(rows[r].Mean[i]).Within(1e-4 * Math.Abs(rows[r].Mean[i]) + 1e-5), $"latent mean, row {r}");
-                Assert.That(buffers.For(ScorerOutputs.LatentLogVar)[r * model.LatentSize + i], Is.EqualTo(rows[r].LogVar[i]).Within(1e-4 * Math.Abs(rows[r].LogVar[i]) + 1e-5), $"latent log-variance, row {r}");
+                Assert.That(buffers.For(VaeOutput.LatentMean)[r * model.LatentSize + i], Is.EqualTo(rows[r].Mean[i]).Within(1e-4 * Math.Abs(rows[r].Mean[i]) + 1e-5), $"latent mean, row {r}");
+                Assert.That(buffers.For(VaeOutput.LatentLogVar)[r * model.LatentSize + i], Is.EqualTo(rows[r].LogVar[i]).Within(1e-4 * Math.Abs(rows[r].LogVar[i]) + 1e-5), $"latent log-variance, row {r}");
             }
             for (int j = 0; j < d; j++)
-                Assert.That(buffers.For(ScorerOutputs.Reconstruction)[r * d + j], Is.EqualTo(rows[r].Reconstruction[j]).Within(1e-4 * Math.Abs(rows[r].Reconstruction[j]) + 1e-5 * scale[j]), $"reconstruction, row {r}, feature {j}");
+                Assert.That(buffers.For(VaeOutput.Reconstruction)[r * d + j], Is.EqualTo(rows[r].Reconstruction[j]).Within(1e-4 * Math.Abs(rows[r].Reconstruction[j]) + 1e-5 * scale[j]), $"reconstruction, row {r}, feature {j}");
         }
     }
 
@@ -111,17 +111,19 @@ public class ScoreFormulaTests
         Assert.That(() => ScoreStatistics.Validate(zero, 3), Throws.ArgumentException.With.Message.Contain("positive"));
         var missing = new StateDict();
         foreach (var name in s.Names.Skip(1)) missing.Set(name, s[name].Shape, s[name].Data);
-        Assert.That(() => ScoreStatistics.Validate(missing, 3), Throws.ArgumentException.With.Message.Contain("'score.latent_center' is missing"));
-        Assert.That(() => ScoreStatistics.Fit(model, TestModels.Get(ModelKind.Mixed, true).Rows.AsSpan(0, 14).ToArray()), Throws.ArgumentException, "one row");
+        Assert.That(ScoreStatistics.Missing(model.Spec, missing, AnomalyScore.StandardizedSum), Does.Contain("'score.latent_center'"));
+        Assert.That(() => StatisticsFitter.Fit(model, TestModels.Get(ModelKind.Mixed, true).Rows.AsSpan(0, 14).ToArray(), Deterministic, Compute.Shared(1)),
+            Throws.ArgumentException, "one row");
 
         var bare = TestModels.Get(ModelKind.Mixed, true).Model;
-        foreach (var score in TableScores.Where(ScoreFormulas.NeedsStatistics))
+        bool NeedsStatistics(AnomalyScore score) => ScoreStatistics.ReadBy(MlNetVae.Tests.Onnx.ConvModelTests.Model(trained: false).Model.Spec, score).Count > 0;
+        foreach (var score in TableScores.Where(NeedsStatistics))
             Assert.That(() => new AnomalyScorer(bare).Score(TestModels.Get(ModelKind.Mixed, true).Rows, score),
-                Throws.InvalidOperationException.With.Message.Contain("ScoreStatistics.Fit"), score.ToString());
-        Assert.That(Deterministic.Where(ScoreFormulas.NeedsStatistics), Is.EquivalentTo(new[]
+                Throws.InvalidOperationException.With.Message.Contain("needs statistics of the training rows"), score.ToString());
+        Assert.That(Deterministic.Where(NeedsStatistics), Is.EquivalentTo(new[]
         {
             AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum, AnomalyScore.SmoothedStandardizedSum,
-        }));
+        }), "traced from each formula: the scores that read the fitted statistics");
     }
 
     [Test]

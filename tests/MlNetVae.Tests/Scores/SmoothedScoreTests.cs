@@ -1,7 +1,7 @@
 using MlNetVae.Engine;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
-using MlNetVae.Scores;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
 using MlNetVae.Tests.Onnx;
@@ -26,7 +26,7 @@ public class SmoothedScoreTests
         var options = new VaeOptions
         {
             ImageShape = [2, 6, 5], ConvChannels = [4], EncoderHidden = [8], LatentSize = 3, Epochs = 3,
-            Backend = TrainingBackend.Managed, Threads = 1, Seed = 4,
+            Backend = TrainingBackends.Managed, Threads = 1, Seed = 4,
         };
         var rows = TestData.UnitRows(200, D, seed: 9);
         var train = TestData.Take(rows, D, 0, 150);
@@ -35,7 +35,7 @@ public class SmoothedScoreTests
             for (int i = 1; i < 4; i++)
                 for (int j = 1; j < 4; j++) test[r * D + (r % 2) * 30 + i * 5 + j] = 1;
         var model = VaeTrainer.Train(train, D, options).Model;
-        return (model.WithScoreStatistics(ScoreStatistics.Fit(model, train, new Compute(1))), train, test);
+        return (model.WithScoreStatistics(StatisticsFitter.Fit(model, train, AnomalyScores.Deterministic, new Compute(1))), train, test);
     }
 
     /// <summary>Sum of squares of the 3x3-smoothed residual raw - reconstruction, from the model's reconstructions.</summary>
@@ -82,7 +82,7 @@ public class SmoothedScoreTests
         var scorer = new AnomalyScorer(model, threads: 1);
         foreach (var score in ImageScores)
         {
-            using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score, Outputs: ScorerOutputs.Score)));
+            using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score)));
             var actual = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score)[OnnxNames.Score].Data;
             var expected = scorer.Score(test, score);
             for (int r = 0; r < expected.Length; r++)
@@ -94,7 +94,7 @@ public class SmoothedScoreTests
     public void TablesRefuseTheImageScores()
     {
         var (table, rows) = TestModels.Get(ModelKind.Gaussian, trained: true);
-        var fitted = table.WithScoreStatistics(ScoreStatistics.Fit(table, rows));
+        var fitted = table.WithScoreStatistics(StatisticsFitter.Fit(table, rows, AnomalyScores.Deterministic, Compute.Shared(1)));
         Assert.That(fitted.ScoreStatistics!.Contains(ScoreStatistics.SmoothedErrorLogMean), Is.False, "tables get no image statistics");
         foreach (var score in ImageScores)
         {
@@ -124,15 +124,15 @@ public class SmoothedScoreTests
         var old = model.WithScoreStatistics(Without(image));
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.StandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.StandardizedSum)));
         Assert.That(() => new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedStandardizedSum),
-            Throws.InvalidOperationException.With.Message.Contain("fitted by an earlier version").And.Message.Contain("ScoreStatistics.Fit"));
+            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"));
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
 
-        Assert.That(() => ScoreStatistics.Validate(Without(ScoreStatistics.MahalanobisLogScale), 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_scale' is missing"));
+        Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.MahalanobisLogScale), AnomalyScore.SmoothedStandardizedSum), Does.Contain("'score.mahalanobis_log_scale'"));
         var zero = stats.Clone();
         zero[ScoreStatistics.SmoothedErrorLogScale].Data[0] = 0;
         Assert.That(() => ScoreStatistics.Validate(zero, 3), Throws.ArgumentException.With.Message.Contain("positive"));
         var nan = stats.Clone();
         nan[ScoreStatistics.MahalanobisLogMean].Data[0] = float.NaN;
-        Assert.That(() => ScoreStatistics.Validate(nan, 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_mean' must be one finite value"));
+        Assert.That(() => ScoreStatistics.Validate(nan, 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_mean' holds a non-finite value"));
     }
 }

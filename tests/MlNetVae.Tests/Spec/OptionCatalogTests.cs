@@ -10,7 +10,7 @@ namespace MlNetVae.Tests.Spec;
 /// Every option, found through <see cref="OptionCatalog.All"/>: a new attributed option is covered by these tests
 /// without editing them (a property of a type they do not know fails them instead, until the type is taught here).
 /// </summary>
-public class OptionCatalogTests
+internal class OptionCatalogTests
 {
     /// <summary>
     /// Options under which every option can take any value of its range: a validation fraction (for patience), ONNX
@@ -18,7 +18,7 @@ public class OptionCatalogTests
     /// </summary>
     private static readonly VaeOptions Permissive = new()
     {
-        ValidationFraction = 0.25f, Inference = InferenceEngine.OnnxRuntime, Backend = TrainingBackend.TorchSharp,
+        ValidationFraction = 0.25f, Inference = InferenceEngine.OnnxRuntime, Backend = "torchsharp",
     };
 
     public static IEnumerable<TestCaseData> Options() => OptionCatalog.All.Select(o => new TestCaseData(o).SetArgDisplayNames(o.Name));
@@ -122,7 +122,7 @@ public class OptionCatalogTests
         Assert.That(OptionCatalog.Parse(Get(nameof(VaeOptions.Contamination)), "0.05"), Is.EqualTo(0.05));
         Assert.That(OptionCatalog.Parse(Get(nameof(VaeOptions.EncoderHidden)), "64, 32"), Is.EqualTo(new[] { 64, 32 }));
         Assert.That(() => OptionCatalog.Parse(Get(nameof(VaeOptions.EncoderHidden)), "64,,32"), Throws.TypeOf<FormatException>().With.Message.StartsWith("--hidden:"));
-        Assert.That(OptionCatalog.Parse(Get(nameof(VaeOptions.Activation)), "Leaky-ReLU"), Is.EqualTo(MlNetVae.Engine.Nn.Activation.LeakyRelu));
+        Assert.That(OptionCatalog.Parse(Get(nameof(VaeOptions.Activation)), "Leaky-ReLU"), Is.EqualTo(Activation.LeakyRelu));
         Assert.That(() => OptionCatalog.Parse(Get(nameof(VaeOptions.Activation)), "swish"),
             Throws.TypeOf<FormatException>().With.Message.EqualTo("--activation: expected one of relu, leakyrelu, elu, tanh, sigmoid, found 'swish'"));
         Assert.That(OptionCatalog.Parse(Get(nameof(VaeOptions.DynamicBinarization)), "True"), Is.EqualTo(true));
@@ -160,11 +160,11 @@ public class OptionCatalogTests
             (new VaeOptions { Threads = Environment.ProcessorCount + 1 }, nameof(VaeOptions.Threads)),
             (new VaeOptions { GpuDeviceId = 0 }, nameof(VaeOptions.GpuDeviceId)),
             (new VaeOptions { Device = "gpu" }, nameof(VaeOptions.Device)),
-            (new VaeOptions { Device = "cuda", Backend = TrainingBackend.Managed }, nameof(VaeOptions.Device)),
-            (new VaeOptions { Score = MlNetVae.Scores.AnomalyScore.IwaeNll }, nameof(VaeOptions.Score)),
+            (new VaeOptions { Device = "cuda", Backend = TrainingBackends.Managed }, nameof(VaeOptions.Device)),
+            (new VaeOptions { Score = AnomalyScore.IwaeNll }, nameof(VaeOptions.Score)),
             (new VaeOptions { ScoreColumnName = " " }, nameof(VaeOptions.ScoreColumnName)),
             (new VaeOptions { OutputColumns = (VaeColumns)64 }, nameof(VaeOptions.OutputColumns)),
-            (new VaeOptions { Activation = (MlNetVae.Engine.Nn.Activation)99 }, nameof(VaeOptions.Activation)),
+            (new VaeOptions { Activation = (Activation)99 }, nameof(VaeOptions.Activation)),
             (new VaeOptions { CategoricalGroups = [(0, 1)] }, nameof(VaeOptions.CategoricalGroups)),
             (new VaeOptions { ConvChannels = [] }, nameof(VaeOptions.ConvChannels)),
             (new VaeOptions { ImageShape = [28] }, nameof(VaeOptions.ImageShape)),

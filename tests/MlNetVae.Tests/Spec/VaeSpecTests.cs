@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlNetVae.Backends;
 using MlNetVae.Spec;
 using NUnit.Framework;
 

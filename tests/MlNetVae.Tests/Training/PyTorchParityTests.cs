@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlNetVae.Backends;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 using NUnit.Framework;
@@ -23,7 +24,7 @@ public class PyTorchParityTests
         var options = new VaeOptions
         {
             EncoderHidden = Ints(Reference.GetProperty("hidden")), LatentSize = Reference.GetProperty("latent").GetInt32(),
-            LearningRate = learningRate, FreeBits = freeBits, Threads = 1, Backend = TrainingBackend.Managed,
+            LearningRate = learningRate, FreeBits = freeBits, Threads = 1, Backend = TrainingBackends.Managed,
         };
         return VaeSpec.Resolve(options, layout);
     }

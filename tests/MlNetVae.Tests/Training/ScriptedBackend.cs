@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Spec;
 using MlNetVae.Training;
 

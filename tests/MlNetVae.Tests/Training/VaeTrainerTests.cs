@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Inference;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Graph;
@@ -11,7 +12,7 @@ public class VaeTrainerTests
 {
     private static readonly VaeOptions Small = new()
     {
-        EncoderHidden = [32], LatentSize = 2, BatchSize = 32, Epochs = 8, LearningRate = 3e-3f, Seed = 7, Threads = 1, Backend = TrainingBackend.Managed,
+        EncoderHidden = [32], LatentSize = 2, BatchSize = 32, Epochs = 8, LearningRate = 3e-3f, Seed = 7, Threads = 1, Backend = TrainingBackends.Managed,
     };
 
     [Test]
@@ -148,7 +149,7 @@ public class VaeTrainerTests
         var options = Small with { EncoderHidden = [256], LatentSize = 8, LearningRate = 2e-2f, Epochs = 60, ValidationFraction = 0.5f, Patience = 3, BatchSize = 10 };
         var stats = FeatureStatistics.Fit(rows, 30, options);
         var spec = VaeSpec.Resolve(options, stats.Layout);
-        using var backend = new Snapshots(new ManagedBackend(spec, spec.Initialize(stats, options.Seed), options));
+        using var backend = new Snapshots(new ManagedBackend(spec, spec.Initialize(stats, spec.Options.Seed!.Value), options));
         var result = TrainingLoop.Run(backend, spec, rows, 60, null, default);
         TestContext.Out.WriteLine(string.Join(" ", result.History.Select(h => $"{h.Epoch}:{h.ValidationNegElbo:F2}")));
         Assert.That(result.StoppedEarly, Is.True);
@@ -183,9 +184,9 @@ public class VaeTrainerTests
     [Test]
     public void BackendsResolveToTheManagedEngineHere()
     {
-        Assert.That(TrainingBackends.Resolve(new VaeOptions { Backend = TrainingBackend.Managed }).Name, Is.EqualTo("managed"));
-        Assert.That(TrainingBackends.Resolve(new VaeOptions()).Name, Is.EqualTo("managed"), "Auto without the TorchSharp package");
-        Assert.That(() => TrainingBackends.Resolve(new VaeOptions { Backend = TrainingBackend.TorchSharp }),
+        Assert.That(BackendResolver.Resolve(new VaeOptions { Backend = TrainingBackends.Managed }).Name, Is.EqualTo("managed"));
+        Assert.That(BackendResolver.Resolve(new VaeOptions()).Name, Is.EqualTo("managed"), "Auto without the TorchSharp package");
+        Assert.That(() => BackendResolver.Resolve(new VaeOptions { Backend = "torchsharp" }),
             Throws.ArgumentException.With.Message.Contain("MlNetVae.TorchSharp package"));
         var spec = VaeSpec.Resolve(Small, FeatureLayout.From(4, [], FeatureKind.Bernoulli));
         var initial = spec.Initialize(new FeatureStatistics(spec.Layout, new float[4], [1, 1, 1, 1]), 1);

@@ -8,7 +8,7 @@ namespace MlNetVae.Engine.Autodiff;
 /// Nodes are recycled by the tape from one step to the next (same position, same op, same buffers), so a
 /// node's <see cref="Value"/> is overwritten by the next step that records the same graph.
 /// </remarks>
-public abstract class Node
+internal abstract class Node
 {
     /// <summary>The forward value.</summary>
     public Tensor Value { get; internal set; } = null!;

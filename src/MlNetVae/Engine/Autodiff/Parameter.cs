@@ -4,7 +4,7 @@ namespace MlNetVae.Engine.Autodiff;
 /// A trainable leaf. Its value and gradient are usually views into a model's flat parameter and gradient
 /// buffers, so the optimizer updates every parameter in one pass and zeroing all gradients is one clear.
 /// </summary>
-public sealed class Parameter : Node
+internal sealed class Parameter : Node
 {
     /// <summary>Creates a parameter over existing value and gradient tensors of the same shape.</summary>
     public Parameter(string name, Tensor value, Tensor grad)

@@ -10,7 +10,7 @@ namespace MlNetVae.Engine.Autodiff;
 /// Each op is a <c>partial</c> method of this class beside its node type in Ops/ (one file per group of related
 /// ops), so every derivative rule is written exactly once.
 /// </remarks>
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     private readonly List<Node> _nodes = [];
     private int _count;

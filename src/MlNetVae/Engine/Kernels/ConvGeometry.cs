@@ -1,4 +1,6 @@
-namespace MlNetVae.Engine.Kernels;
+using MlNetVae.Engine.Kernels;
+
+namespace MlNetVae.Backends;
 
 /// <summary>
 /// The shape of a 2-D convolution (<see cref="Conv2d"/>) or transposed convolution (<see cref="ConvTranspose2d"/>)

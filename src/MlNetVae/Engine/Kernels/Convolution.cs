@@ -19,7 +19,7 @@ namespace MlNetVae.Engine.Kernels;
 /// around it, this measured 1.1 to 1.7 times as fast per pass on one thread and 2 to 3 times on two (on a busy
 /// 2-core machine, where every extra synchronization costs) for the layers of a 28x28 convolutional autoencoder.
 /// </remarks>
-public static class Convolution
+internal static class Convolution
 {
     // Weight gradient partial sums: at most this many groups of images, and this many floats of sums in all.
     private const int MaxGroups = 16, MaxPartialFloats = 1 << 22;

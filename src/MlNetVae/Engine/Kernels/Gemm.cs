@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace MlNetVae.Engine.Kernels;
 
 /// <summary>Single-precision general matrix multiply on row-major matrices.</summary>
-public static class Gemm
+internal static class Gemm
 {
     /// <summary>
     /// C = alpha * op(A) * op(B) + beta * C, where op(X) is X or its transpose. All matrices are row-major:

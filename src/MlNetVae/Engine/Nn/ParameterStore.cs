@@ -12,7 +12,7 @@ namespace MlNetVae.Engine.Nn;
 /// initializes it); the first use of <see cref="Values"/> or <see cref="Grads"/> moves everything into the
 /// flat buffers. No parameter can be added after that.
 /// </remarks>
-public sealed class ParameterStore
+internal sealed class ParameterStore
 {
     private readonly List<Parameter> _parameters = [];
     private float[]? _values, _grads;

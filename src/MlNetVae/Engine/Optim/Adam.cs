@@ -14,11 +14,11 @@ namespace MlNetVae.Engine.Optim;
 /// <param name="WeightDecay">L2 penalty (Adam: added to the gradient; AdamW: decays the weights directly).</param>
 /// <param name="DecoupledWeightDecay">True for AdamW (Loshchilov and Hutter), false for Adam's L2 penalty.</param>
 /// <param name="MaxGradNorm">When set, gradients are rescaled so their global L2 norm is at most this.</param>
-public sealed record AdamOptions(
+internal sealed record AdamOptions(
     float LearningRate = 1e-3f,
-    float Beta1 = 0.9f,
-    float Beta2 = 0.999f,
-    float Epsilon = 1e-8f,
+    float Beta1 = SharedNumerics.AdamBeta1,
+    float Beta2 = SharedNumerics.AdamBeta2,
+    float Epsilon = SharedNumerics.AdamEpsilon,
     float WeightDecay = 0f,
     bool DecoupledWeightDecay = false,
     float? MaxGradNorm = null)
@@ -40,7 +40,7 @@ public sealed record AdamOptions(
 /// over a <see cref="ParameterStore"/>'s flat buffers: one vectorized pass updates every parameter, split into
 /// contiguous ranges over the compute threads (elementwise, so the result does not depend on the thread count).
 /// </summary>
-public sealed class Adam
+internal sealed class Adam
 {
     private readonly ParameterStore _store;
     private readonly Compute _compute;

@@ -7,7 +7,7 @@ namespace MlNetVae.Engine.Randomness;
 /// The same seed gives the same sequence on every run and machine; the generator is not thread-safe
 /// and is meant to be owned by one training loop.
 /// </summary>
-public sealed class Rng
+internal sealed class Rng
 {
     // Box-Muller works on chunks this large on the stack, so bulk normals allocate nothing.
     private const int Chunk = 128;

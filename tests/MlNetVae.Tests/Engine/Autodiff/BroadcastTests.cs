@@ -5,7 +5,7 @@ using NUnit.Framework;
 namespace MlNetVae.Tests.Engine.Autodiff;
 
 /// <summary>a op b with b a row vector [cols] (every row) or a column [rows, 1] (every column): values and both gradients.</summary>
-public class BroadcastTests
+internal class BroadcastTests
 {
     private const int Rows = 5, Cols = 7; // odd widths: the vector kernels' tails are exercised
 

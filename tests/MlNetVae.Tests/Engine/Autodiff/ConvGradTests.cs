@@ -1,6 +1,7 @@
-using MlNetVae.Engine;
+using MlNetVae.Backends;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Kernels;
+using MlNetVae.Engine;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Autodiff;

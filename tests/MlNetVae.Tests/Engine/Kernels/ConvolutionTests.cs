@@ -1,5 +1,6 @@
-using MlNetVae.Engine;
+using MlNetVae.Backends;
 using MlNetVae.Engine.Kernels;
+using MlNetVae.Engine;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Kernels;

@@ -81,10 +81,10 @@ public class ConvReferenceTests
     {
         // A conv VAE on 3 x 16 x 16 images: its first convolution has fan_in in * kh * kw = 3 * 16 and its last transposed
         // one reads dimension 1 of [in, out, kh, kw]: out * kh * kw = 3 * 16; the middle ones 32 * 16 (in) and 32 * 16 (out).
-        var options = new MlNetVae.Spec.VaeOptions { ImageShape = [3, 16, 16], ConvChannels = [32, 64], Likelihood = MlNetVae.Spec.LikelihoodKind.Bernoulli };
+        var options = new VaeOptions { ImageShape = [3, 16, 16], ConvChannels = [32, 64], Likelihood = LikelihoodKind.Bernoulli };
         var rows = new float[2 * 768];
         var statistics = MlNetVae.Spec.FeatureStatistics.Fit(rows, 768, options);
-        var spec = MlNetVae.Spec.VaeSpec.Resolve(options, statistics.Layout);
+        var spec = VaeSpec.Resolve(options, statistics.Layout);
         var state = spec.Initialize(statistics, seed: 7);
         var convs = spec.Tensors.Where(t => t.Shape.Length == 4).ToArray();
         Assert.That(convs.Select(t => t.FanIn), Is.EqualTo(new[] { 3 * 16, 32 * 16, 32 * 16, 3 * 16 }));

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>Elementwise 1 / (1 + e^-x). Output has the shape of <paramref name="x"/>.</summary>
     public Node Sigmoid(Node x) => Unary<SigmoidNode>(x);

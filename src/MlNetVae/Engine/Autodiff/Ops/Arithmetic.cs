@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>Elementwise a + b of two tensors of the same shape.</summary>
     public Node Add(Node a, Node b) => Binary<AddNode>("add", a, b);

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace MlNetVae.Engine.Autodiff;
 
 /// <summary>An elementwise binary operation.</summary>
-public enum BinaryOp
+internal enum BinaryOp
 {
     /// <summary>a + b.</summary>
     Add,
@@ -15,7 +15,7 @@ public enum BinaryOp
     Div,
 }
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>
     /// a op b for a matrix a [rows, cols] and a b that is either a vector [cols], applied to every row (a bias, a

@@ -2,7 +2,7 @@ using MlNetVae.Engine.Kernels;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>
     /// 2-D convolution of a batch of images x [batch, in * h * w] (one image per row, CHW order, PyTorch's NCHW

@@ -5,7 +5,7 @@ namespace MlNetVae.Engine.Autodiff;
 
 // Fused negative log-likelihoods. Each returns one loss per element (or per group of elements), never a sum,
 // so callers can sum a row into a per-row score or everything into a training loss with the reductions.
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>
     /// Binary cross-entropy of <paramref name="logits"/> against <paramref name="targets"/> in [0, 1], elementwise,

@@ -2,7 +2,7 @@ using MlNetVae.Engine.Kernels;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>
     /// Matrix product op(a) * op(b) of two matrices, op transposing when asked. A Linear layer with

@@ -5,7 +5,7 @@ namespace MlNetVae.Engine.Autodiff;
 // Axis conventions for a matrix x [rows, cols]: reducing axis 1 (over the columns of each row) gives [rows, 1],
 // a column that can be concatenated with others (IWAE stacks one per-row score per sample) and added to other
 // per-row scores; reducing axis 0 (over the rows) gives [cols], the shape of a bias or a per-feature vector.
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>The sum of all elements, as a tensor of shape [1].</summary>
     public Node Sum(Node x) => Reduce(x, mean: false);

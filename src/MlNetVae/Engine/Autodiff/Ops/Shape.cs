@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>
     /// Concatenates matrices [rows, cols_i] with the same number of rows along the feature axis (axis 1) into

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace MlNetVae.Engine.Autodiff;
 
-public sealed partial class Tape
+internal sealed partial class Tape
 {
     /// <summary>Elementwise e^x. Output has the shape of <paramref name="x"/>.</summary>
     public Node Exp(Node x) => Unary<ExpNode>(x);
@@ -116,8 +116,8 @@ internal sealed class ClampNode : UnaryNode
 
 internal sealed class XLogXNode : UnaryNode
 {
-    // Below this, x log x is taken as 0: max(x, Tiny) keeps log finite and 0 * log(Tiny) is exactly 0.
-    private const float Tiny = 1e-30f;
+    // Below the floor, x log x is taken as 0: max(x, floor) keeps log finite and 0 * log(floor) is exactly 0.
+    private const float Tiny = SharedNumerics.LogFloor;
     private Tensor? _scratch;
 
     private protected override void Apply(ReadOnlySpan<float> x, Span<float> y)

@@ -1,4 +1,4 @@
-namespace MlNetVae.Scores;
+namespace MlNetVae;
 
 /// <summary>
 /// The per-row anomaly scores a trained VAE yields; higher always means more unusual. All but the first two are
@@ -10,7 +10,7 @@ namespace MlNetVae.Scores;
 public enum AnomalyScore
 {
     /// <summary>
-    /// -ELBO = -E_q[log p(x|z)] + KL(q(z|x) || p(z)), averaged over <see cref="AnomalyScorer.SampledDraws"/> draws of z.
+    /// -ELBO = -E_q[log p(x|z)] + KL(q(z|x) || p(z)), averaged over 10 draws of z.
     /// The textbook score, but on continuous [0, 1] data with a Bernoulli likelihood its reconstruction term includes
     /// the entropy of the pixels themselves, so dark, plain images look likely whatever they show (the dense Bernoulli
     /// model: Fashion-MNIST 0.73). With a Gaussian likelihood that term is a constant: Fashion-MNIST 0.925, breast
@@ -19,7 +19,7 @@ public enum AnomalyScore
     NegElbo,
 
     /// <summary>
-    /// The importance-weighted estimate of -log p(x) with <see cref="AnomalyScorer.SampledDraws"/> samples
+    /// The importance-weighted estimate of -log p(x) with 10 samples
     /// (Burda et al. 2016): a tighter bound than -ELBO with the same entropy bias. Sampled: not exact in ONNX.
     /// </summary>
     IwaeNll,
@@ -43,7 +43,7 @@ public enum AnomalyScore
     /// <summary>
     /// <see cref="ReconstructionDivergence"/> + KL(q(z|x) || N(0, I)): the -ELBO at z = posterior mean without the
     /// reconstruction floor. Adds how far the code sits from the prior; needs no fitted statistics. Tables' default
-    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.925, breast cancer 0.953.
+    /// (<see cref="VaeSpec.Score"/>): Fashion-MNIST 0.925, breast cancer 0.953.
     /// </summary>
     CorrectedNegElbo,
 
@@ -74,14 +74,28 @@ public enum AnomalyScore
     /// <summary>
     /// Squared error of the reconstruction in pixel units after the residual is smoothed by a 3x3 local mean: errors the
     /// size of a stroke or a part count, pixel-scale texture the decoder cannot reproduce on normal images either counts
-    /// little. Images only (<see cref="Spec.VaeOptions.ImageShape"/>). Fashion-MNIST 0.932.
+    /// little. Images only (<see cref="VaeOptions.ImageShape"/>). Fashion-MNIST 0.932.
     /// </summary>
     SmoothedReconstructionError,
 
     /// <summary>
     /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
     /// its mean and standard deviation over the training rows, then summed. Images only; images' default
-    /// (<see cref="Spec.VaeSpec.Score"/>): Fashion-MNIST 0.940.
+    /// (<see cref="VaeSpec.Score"/>): Fashion-MNIST 0.940.
     /// </summary>
     SmoothedStandardizedSum,
+}
+
+/// <summary>What a score needs that the spec can check, written once: the options, the scorer and the exporter ask here.</summary>
+internal static class AnomalyScores
+{
+    /// <summary>True for the scores averaged over random draws of z (not computed by a graph, not a Score column).</summary>
+    public static bool IsSampled(AnomalyScore score) => score is AnomalyScore.NegElbo or AnomalyScore.IwaeNll;
+
+    /// <summary>True for the scores defined on images only (they smooth over pixel neighbourhoods).</summary>
+    public static bool NeedsImages(AnomalyScore score) =>
+        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum;
+
+    /// <summary>The deterministic scores, which a Score column and a graph can compute.</summary>
+    public static IEnumerable<AnomalyScore> Deterministic => Enum.GetValues<AnomalyScore>().Where(s => !IsSampled(s));
 }

@@ -1,6 +1,6 @@
 using MlNetVae.Spec;
 
-namespace MlNetVae.Training;
+namespace MlNetVae.Backends;
 
 /// <summary>The mean loss terms of one training step's batch.</summary>
 /// <param name="Loss">The minimized loss: reconstruction + KL weight * KL term (with free bits, if on).</param>
@@ -10,7 +10,7 @@ public readonly record struct StepResult(float Loss, double Reconstruction, doub
 
 /// <summary>
 /// An engine that can train a VAE: one Adam step on a batch, a forward evaluation, and its weights as a state dict.
-/// <see cref="TrainingLoop"/> does everything else (splitting, shuffling, noise, warm-up, validation, early stopping,
+/// the library's one training loop does everything else (splitting, shuffling, noise, warm-up, validation, early stopping,
 /// progress, cancellation), so two backends given the same batches and noise train the same model.
 /// </summary>
 /// <remarks>
@@ -45,7 +45,7 @@ public interface ITrainingBackendFactory
     /// <summary>The backend's name as results report it (<c>managed</c>, <c>torchsharp</c>).</summary>
     string Name { get; }
 
-    /// <summary>True when this backend can use an accelerator (a CUDA device) here, so <see cref="TrainingBackend.Auto"/> prefers it.</summary>
+    /// <summary>True when this backend can use an accelerator (a CUDA device) here, so the <c>auto</c> backend prefers it.</summary>
     bool HasAccelerator { get; }
 
     /// <summary>A backend training <paramref name="spec"/> from <paramref name="initial"/> with <paramref name="options"/>' learning rate, threads and device.</summary>

@@ -1,4 +1,4 @@
-namespace MlNetVae.Engine.Nn;
+namespace MlNetVae;
 
 /// <summary>The hidden-layer nonlinearities the engine offers.</summary>
 public enum Activation

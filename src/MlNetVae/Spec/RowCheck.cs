@@ -1,4 +1,4 @@
-namespace MlNetVae.Inference;
+namespace MlNetVae.Spec;
 
 /// <summary>The check every public entry point makes on rows it is handed: whole rows of the model's width, finite values.</summary>
 internal static class RowCheck

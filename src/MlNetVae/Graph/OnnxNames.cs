@@ -1,6 +1,4 @@
-using MlNetVae.Scores;
-
-namespace MlNetVae.Onnx;
+namespace MlNetVae;
 
 /// <summary>The input and output names of the exported graphs: the contract in onnx/CONTRACT.md.</summary>
 public static class OnnxNames
@@ -31,11 +29,4 @@ public static class OnnxNames
 
     /// <summary>File names <see cref="OnnxExport.SaveAll"/> writes.</summary>
     public const string EncoderFile = "encoder.onnx", DecoderFile = "decoder.onnx", ScorerFile = "scorer.onnx";
-
-    /// <summary>scorer.onnx's float outputs in their order (new outputs go last, so positional consumers keep working).</summary>
-    internal static readonly (ScorerOutputs Flag, string Name)[] ScorerOutputs =
-    [
-        (Scores.ScorerOutputs.Score, Score), (Scores.ScorerOutputs.LatentMean, LatentMean), (Scores.ScorerOutputs.Reconstruction, Reconstruction),
-        (Scores.ScorerOutputs.NegElbo, NegElbo), (Scores.ScorerOutputs.LatentLogVar, LatentLogVar),
-    ];
 }

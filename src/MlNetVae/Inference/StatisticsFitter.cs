@@ -1,0 +1,62 @@
+using MlNetVae.Engine;
+using MlNetVae.Graph;
+using MlNetVae.Spec;
+
+namespace MlNetVae.Inference;
+
+/// <summary>
+/// Fits the statistics of the training rows that scores read (<see cref="ScoreStatistics"/>): the aggregate posterior's
+/// Gaussian for the Mahalanobis terms, then each standardized term's mean and deviation, computed by running the term's
+/// own formula (<see cref="ScoreFormulas.Term{T}"/>) on the rows, so a row's fitted and scored terms are one function.
+/// </summary>
+internal static class StatisticsFitter
+{
+    /// <summary>
+    /// The statistics <paramref name="scores"/> read, fitted on the rows the model was trained on (flat [rows, D], raw
+    /// units): an empty state dict when none reads any. Scores the model cannot compute (image scores on a table) read none.
+    /// </summary>
+    public static StateDict Fit(VaeModelParameters model, ReadOnlySpan<float> rows, IEnumerable<AnomalyScore> scores, Compute compute)
+    {
+        var wanted = scores.Where(s => !AnomalyScores.NeedsImages(s) || model.Spec.Image is not null).ToArray();
+        var names = wanted.SelectMany(s => ScoreStatistics.ReadBy(model.Spec, s)).ToHashSet();
+        var state = new StateDict();
+        if (names.Count == 0) return state;
+        int n = RowCheck.Rows(rows, model.Features), k = model.LatentSize;
+        if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
+        if (names.Contains(ScoreStatistics.LatentCenter))
+        {
+            var gaussian = new LatentGaussian(k);
+            new ManagedRunner(model, compute).ForEachChunk(rows, n, model.Features, (o, raw, _) =>
+            {
+                var pass = new ForwardPass<Engine.Autodiff.Node>(o, model.Spec, raw);
+                return [pass.Mean, o.Exp(pass.LogVar)];
+            }, (_, _, outputs) => gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span));
+            var (center, whitening) = gaussian.Fit();
+            state.Set(ScoreStatistics.LatentCenter, [k], center);
+            state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
+        }
+        var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
+        if (terms.Length == 0) return state;
+        var (sums, squares) = (new double[terms.Length], new double[terms.Length]);
+        new ManagedRunner(model.WithScoreStatistics(state), compute).ForEachChunk(rows, n, model.Features, (o, raw, _) =>
+        {
+            var pass = new ForwardPass<Engine.Autodiff.Node>(o, model.Spec, raw);
+            return terms.Select(t => ScoreFormulas.Term(o, model.Spec, pass, t.Term)).ToArray();
+        }, (_, _, outputs) =>
+        {
+            for (int t = 0; t < terms.Length; t++)
+                foreach (float v in outputs[t].Value.Span)
+                {
+                    sums[t] += v;
+                    squares[t] += v * (double)v;
+                }
+        });
+        for (int t = 0; t < terms.Length; t++)
+        {
+            var (mean, scale) = Moments.MeanAndScale(sums[t], squares[t], n);
+            state.Set(terms[t].Mean, [1], [mean]);
+            state.Set(terms[t].Scale, [1], [scale]);
+        }
+        return state;
+    }
+}
