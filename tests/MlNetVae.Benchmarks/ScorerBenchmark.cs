@@ -89,7 +89,9 @@ public static class ScorerBenchmark
             ("loaded (no restore)", () => Count(loaded.Transform(data), "Score", scalar: true)),
             ("ApplyOnnxModel", () => Count(onnx.Transform(data), OnnxNames.Score, scalar: false)),
         };
-        foreach (var run in runs) run.Rate(); // warm-up
+        // --cold: no warm-up, as an app that scores once after training measures it (each run a fresh process).
+        if (!args.Contains("--cold"))
+            foreach (var run in runs) run.Rate();
         var rates = runs.ToDictionary(r => r.Name, _ => new List<double>());
         var ratios = runs.ToDictionary(r => r.Name, _ => new List<double>());
         for (int r = 0; r < rounds; r++)

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Onnx;
 using MlNetVae.Graph;
 
 namespace MlNetVae.ML;
@@ -30,23 +31,25 @@ internal static class SavedForm
     {
         var ml = new MLContext();
         var outputs = t.OutputColumns;
-        IEstimator<ITransformer> chain = ml.Transforms.CopyColumns(Features, t.Options.FeatureColumnName)
-            .Append(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features], new MemoryStream(t.ScorerOnnx(Prefix))));
+        // One flat chain (EstimatorChain.Append; the IEstimator extension would nest a chain per step).
+        var chain = new EstimatorChain<ITransformer>()
+            .Append<ITransformer>(ml.Transforms.CopyColumns(Features, t.Options.FeatureColumnName))
+            .Append<ITransformer>(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features], new MemoryStream(t.ScorerOnnx(Prefix))));
         foreach (var c in outputs)
         {
             string source = Prefix + c.Output.OnnxName;
             chain = c.Output.Kind switch
             {
-                OutputKind.Single => chain.Append(ml.Transforms.CopyColumns(SingleFromVector.Input, source))
-                    .Append(ml.Transforms.CustomMapping(new SingleFromVector().GetMapping(), SingleFromVector.Contract))
-                    .Append(ml.Transforms.CopyColumns(c.Name, SingleFromVector.Output)),
-                OutputKind.Flag => chain.Append(ml.Transforms.CopyColumns(FlagFromVector.Input, source))
-                    .Append(ml.Transforms.CustomMapping(new FlagFromVector().GetMapping(), FlagFromVector.Contract))
-                    .Append(ml.Transforms.CopyColumns(c.Name, FlagFromVector.Output)),
-                _ => chain.Append(ml.Transforms.CopyColumns(c.Name, source)),
+                OutputKind.Single => chain.Append<ITransformer>(ml.Transforms.CopyColumns(SingleFromVector.Input, source))
+                    .Append<ITransformer>(ml.Transforms.CustomMapping(new SingleFromVector().GetMapping(), SingleFromVector.Contract))
+                    .Append<ITransformer>(ml.Transforms.CopyColumns(c.Name, SingleFromVector.Output)),
+                OutputKind.Flag => chain.Append<ITransformer>(ml.Transforms.CopyColumns(FlagFromVector.Input, source))
+                    .Append<ITransformer>(ml.Transforms.CustomMapping(new FlagFromVector().GetMapping(), FlagFromVector.Contract))
+                    .Append<ITransformer>(ml.Transforms.CopyColumns(c.Name, FlagFromVector.Output)),
+                _ => chain.Append<ITransformer>(ml.Transforms.CopyColumns(c.Name, source)),
             };
         }
-        chain = chain.Append(ml.Transforms.DropColumns(Internal(chain, t).ToArray()));
+        chain = chain.Append<ITransformer>(ml.Transforms.DropColumns(Internal(t).ToArray()));
 
         var schema = new DataViewSchema.Builder();
         schema.AddColumn(t.Options.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, t.Model.Features));
@@ -60,9 +63,41 @@ internal static class SavedForm
     /// </summary>
     public static ITransformer Restore(ITransformer model, Microsoft.ML.Runtime.IHostEnvironment? env)
     {
+        var vaes = new Dictionary<OnnxTransformer, VaeTransformer>(ReferenceEqualityComparer.Instance);
+        foreach (var onnx in Flatten(model).OfType<OnnxTransformer>())
+            if (ScorerOf(onnx) is { } scorer) vaes[onnx] = VaeTransformer.FromScorer(scorer, env);
+        return vaes.Count == 0 ? model : RestoreIn(model, vaes);
+    }
+
+    /// <summary>
+    /// The saved chain of a VAE step is the chain that holds its scorer and, given just the feature column, adds exactly
+    /// the step's columns. Saved forms of earlier versions nest their steps in chains, so the search goes from the outside
+    /// in and stops at the first chain that acts as the step.
+    /// </summary>
+    private static ITransformer RestoreIn(ITransformer model, Dictionary<OnnxTransformer, VaeTransformer> vaes)
+    {
         if (Chain(model) is not { } chain) return model;
-        if (ScorerOf(chain) is { } scorer) return VaeTransformer.FromScorer(scorer, env);
-        return Rebuild(model, chain, t => Restore(t, env));
+        var inside = Flatten(model).OfType<OnnxTransformer>().Where(vaes.ContainsKey).ToArray();
+        if (inside.Length == 0) return model;
+        if (inside.Length == 1 && ActsAs(model, vaes[inside[0]])) return vaes[inside[0]];
+        return Rebuild(model, chain, t => RestoreIn(t, vaes));
+    }
+
+    /// <summary>True when <paramref name="model"/>, given only <paramref name="vae"/>'s feature column, gives exactly its output schema.</summary>
+    private static bool ActsAs(ITransformer model, VaeTransformer vae)
+    {
+        var input = new DataViewSchema.Builder();
+        input.AddColumn(vae.Options.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, vae.Model.Features));
+        var schema = input.ToSchema();
+        static IEnumerable<string> Visible(DataViewSchema s) => s.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}");
+        try
+        {
+            return Visible(model.GetOutputSchema(schema)).SequenceEqual(Visible(vae.GetOutputSchema(schema)));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary><paramref name="model"/> with every <see cref="VaeTransformer"/> in it (at any depth of chains) replaced by <paramref name="change"/>'s result.</summary>
@@ -73,6 +108,9 @@ internal static class SavedForm
     private static IReadOnlyList<ITransformer>? Chain(ITransformer model) =>
         model.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(TransformerChain<>) ? ((IEnumerable<ITransformer>)model).ToArray() : null;
 
+    /// <summary>Every transformer of <paramref name="model"/>, chains opened, in order.</summary>
+    private static IEnumerable<ITransformer> Flatten(ITransformer model) => Chain(model) is { } chain ? chain.SelectMany(Flatten) : [model];
+
     /// <summary>The chain <paramref name="model"/> (whose transformers are <paramref name="chain"/>) with each transformer mapped; itself when nothing changed.</summary>
     private static ITransformer Rebuild(ITransformer model, IReadOnlyList<ITransformer> chain, Func<ITransformer, ITransformer> map)
     {
@@ -80,14 +118,12 @@ internal static class SavedForm
         return parts.Zip(chain).All(p => ReferenceEquals(p.First, p.Second)) ? model : new TransformerChain<ITransformer>(parts);
     }
 
-    /// <summary>The scorer graph of a saved VAE chain (which starts by copying the features to <c>vae_features</c>), or null for any other chain.</summary>
-    private static byte[]? ScorerOf(IReadOnlyList<ITransformer> chain)
+    /// <summary>The scorer graph an OnnxTransformer runs when it is an MlNetVae scorer, else null.</summary>
+    private static byte[]? ScorerOf(OnnxTransformer onnx)
     {
-        var onnx = chain.OfType<Microsoft.ML.Transforms.Onnx.OnnxTransformer>().ToArray();
-        if (onnx.Length != 1 || chain.FirstOrDefault() is not ColumnCopyingTransformer) return null;
         // OnnxTransformer keeps its graph to itself; saving it is the public way to read it back.
         using var zip = new MemoryStream();
-        new MLContext().Model.Save(onnx[0], null, zip);
+        new MLContext().Model.Save(onnx, null, zip);
         zip.Position = 0;
         using var archive = new System.IO.Compression.ZipArchive(zip);
         var entry = archive.Entries.SingleOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal));
@@ -98,7 +134,7 @@ internal static class SavedForm
     }
 
     /// <summary>The <c>vae_</c> columns the chain made, which it drops at the end.</summary>
-    private static IEnumerable<string> Internal(IEstimator<ITransformer> chain, VaeTransformer t)
+    private static IEnumerable<string> Internal(VaeTransformer t)
     {
         var names = new List<string> { Features };
         names.AddRange(t.OutputColumns.Select(c => Prefix + c.Output.OnnxName));
