@@ -61,4 +61,11 @@ internal sealed class ConsumerApp
         start += open.Length;
         return readme[start..(readme.IndexOf("\n```", start, StringComparison.Ordinal) + 1)];
     }
+
+    /// <summary>The classes the README's pipeline block declares (Reading, Prediction), for other programs on the same rows.</summary>
+    public static string ReadmeTypes()
+    {
+        string block = ReadmePipeline();
+        return block[block.IndexOf("public sealed class", StringComparison.Ordinal)..];
+    }
 }

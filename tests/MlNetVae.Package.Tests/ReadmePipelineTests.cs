@@ -70,7 +70,7 @@ public sealed partial class ReadmePipelineTests
     [GeneratedRegex(@"score (-?\d+\.\d+), anomaly (True|False)")]
     private static partial Regex PredictionLine();
 
-    private const string LoaderProgram = """
+    private static readonly string LoaderProgram = """
         using Microsoft.ML;
 
         var ml = new MLContext();
@@ -79,24 +79,10 @@ public sealed partial class ReadmePipelineTests
         Prediction p = engine.Predict(new Reading { Temperature = 61, Pressure = 231, Flow = 55, Vibration = 1.6f, Power = 700 });
         Console.WriteLine(FormattableString.Invariant($"score {p.Score:R}, anomaly {p.PredictedLabel}"));
 
-        public sealed class Reading
-        {
-            public float Temperature { get; set; }
-            public float Pressure { get; set; }
-            public float Flow { get; set; }
-            public float Vibration { get; set; }
-            public float Power { get; set; }
-        }
-
-        public sealed class Prediction
-        {
-            public float Score { get; set; }
-            public bool PredictedLabel { get; set; }
-        }
-        """;
+        """ + ConsumerApp.ReadmeTypes();
 
     // Compiled and published only: what matters is what such an application ships.
-    private const string PcaProgram = """
+    private static readonly string PcaProgram = """
         using Microsoft.ML;
 
         var ml = new MLContext(seed: 1);
@@ -108,13 +94,5 @@ public sealed partial class ReadmePipelineTests
         ITransformer model = pipeline.Fit(train);
         ml.Model.Save(model, train.Schema, "model.zip");
 
-        public sealed class Reading
-        {
-            [Microsoft.ML.Data.LoadColumn(0)] public float Temperature { get; set; }
-            [Microsoft.ML.Data.LoadColumn(1)] public float Pressure { get; set; }
-            [Microsoft.ML.Data.LoadColumn(2)] public float Flow { get; set; }
-            [Microsoft.ML.Data.LoadColumn(3)] public float Vibration { get; set; }
-            [Microsoft.ML.Data.LoadColumn(4)] public float Power { get; set; }
-        }
-        """;
+        """ + ConsumerApp.ReadmeTypes();
 }
