@@ -30,7 +30,7 @@ public class InputLimitTests
         const int columns = 150_000;
         string path = Csv(files, "wide.csv", string.Join(',', Enumerable.Range(0, columns).Select(i => $"c{i}")), 3, r => string.Join(',', Enumerable.Repeat(r, columns)));
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        Assert.That(Refused(path).Message, Is.EqualTo($"{path}: line 1 names 150,000 columns: at least 149,999 features per row; the limit is 16,384 (about 210 MB of model state for the default network; more takes gigabytes)"));
+        Assert.That(Refused(path).Message, Is.EqualTo($"{path}: line 1 names 150,000 columns: at least 149,999 features per row; the limit is 16,384 (the default network trains on that many in under 1 GB of memory; more take gigabytes)"));
         // Only the header line was read: its 150,000 names, nothing per row or per feature.
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - allocated, Is.LessThan(64 << 20));
         var (code, _, stderr) = CliRunner.Run("train", "--data", path, "--out", files["m.zip"]);
@@ -47,7 +47,7 @@ public class InputLimitTests
             r => $"{r}.5," + string.Join(',', Enumerable.Range(0, 17).Select(c => $"k{(r + c) % 1000}")));
         string message = Refused(path).Message;
         TestContext.Out.WriteLine(message);
-        Assert.That(message, Does.StartWith($"{path}: the numeric columns and the categories seen by line ").And.Contain(" alone has ").And.EndWith("16,385 features per row; the limit is 16,384 (about 210 MB of model state for the default network; more takes gigabytes)"));
+        Assert.That(message, Does.StartWith($"{path}: the numeric columns and the categories seen by line ").And.Contain(" alone has ").And.EndWith("16,385 features per row; the limit is 16,384 (the default network trains on that many in under 1 GB of memory; more take gigabytes)"));
     }
 
     [Test]
