@@ -34,7 +34,7 @@ public static class CliApp
 
         if (args.Length > 0 && !args[0].StartsWith('-') && !Commands.Contains(args[0]))
         {
-            stderr.WriteLine($"mlnetvae: error: unknown command '{args[0]}'; the commands are {string.Join(", ", Commands)} (see mlnetvae --help)");
+            stderr.WriteLine($"mlnetvae: error: unknown command {Excerpt.Quoted(args[0])}; the commands are {string.Join(", ", Commands)} (see mlnetvae --help)");
             return 2;
         }
         var parsed = root.Parse(args);
@@ -75,7 +75,7 @@ public static class CliApp
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        return Run(args, Console.Out, Console.Error, stderrIsTerminal: !Console.IsErrorRedirected, cancel.Token);
+        return Run(args, Console.Out, new BestEffortWriter(Console.Error), stderrIsTerminal: !Console.IsErrorRedirected, cancel.Token);
     }
 
     /// <summary>Errors caused by the input or the options, as opposed to bugs.</summary>
@@ -90,5 +90,15 @@ public static class CliApp
         return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
     }
 
-    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>
+    /// The message on one line, and at most 2,000 characters of it: the CLI's own messages quote only short excerpts
+    /// of input values (<see cref="Excerpt"/>), and this bounds the rest (a library or runtime message quoting a value).
+    /// </summary>
+    private static string OneLine(string message)
+    {
+        string line = string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length <= MaxLine ? line : line[..MaxLine] + "... (cut)";
+    }
+
+    private const int MaxLine = 2000;
 }

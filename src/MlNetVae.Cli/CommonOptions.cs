@@ -5,8 +5,6 @@ namespace MlNetVae.Cli;
 /// <summary>The options several commands share, so each is named and described once.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Model() => new("--model") { Description = "the model file (.zip, written by train)", Required = true };
-
     public static Option<string> Data() => new("--data") { Description = "a .csv file with a header (or .csv.gz), or an IDX image file (*-idx3-ubyte[.gz])", Required = true };
 
     public static Option<string?> Labels() => new("--labels") { Description = "IDX label file (*-idx1-ubyte[.gz]) for IDX images" };
@@ -33,7 +31,7 @@ internal static class CommonOptions
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value)) return value;
-        result.AddError($"{(result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name}: expected a whole number, found '{text}'");
+        result.AddError($"{(result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name}: expected a whole number, found {Excerpt.Quoted(text)}");
         return 0;
     }
 

@@ -6,7 +6,8 @@ namespace MlNetVae.Cli;
 
 /// <summary>
 /// Output files and folders. Paths are checked before any work starts (a missing folder fails fast, an output that
-/// is an input is refused), and every file is written atomically, so a failure never leaves a partial output behind.
+/// is an input is refused), and every file is written atomically (<see cref="AtomicFile"/>, folders through
+/// <see cref="AtomicFolder"/>), so a failure never leaves a partial output behind.
 /// </summary>
 internal static class Outputs
 {
@@ -28,41 +29,16 @@ internal static class Outputs
     }
 
     /// <summary>
-    /// Fills a folder through <paramref name="fill"/>, which writes into a temporary sibling folder; its files then
-    /// move into <paramref name="folder"/> (created if missing), replacing files of the same name. On an exception
-    /// the temporary folder is deleted and <paramref name="folder"/> is untouched.
+    /// Writes a CSV atomically: the header, then the lines <paramref name="rows"/> yields (cells already formatted);
+    /// not at all once <paramref name="cancellation"/> is cancelled (SIGINT, SIGTERM).
     /// </summary>
-    public static void WriteFolder(string folder, Action<string> fill)
-    {
-        string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            fill(temp);
-            MoveInto(temp, full);
-        }
-        finally
-        {
-            Directory.Delete(temp, recursive: true);
-        }
-    }
-
-    private static void MoveInto(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.GetFiles(source)) File.Move(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
-        foreach (var sub in Directory.GetDirectories(source)) MoveInto(sub, Path.Combine(target, Path.GetFileName(sub)));
-    }
-
-    /// <summary>Writes a CSV atomically: the header, then the lines <paramref name="rows"/> yields (cells already formatted).</summary>
-    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, CancellationToken cancellation)
     {
         AtomicFile.WriteText(path, writer =>
         {
             writer.WriteLine(string.Join(',', header.Select(Quote)));
             foreach (var row in rows) writer.WriteLine(string.Join(',', row.Select(Quote)));
-        });
+        }, cancellation);
     }
 
     /// <summary>A cell quoted when it holds a comma, a quote or a line break (RFC 4180).</summary>

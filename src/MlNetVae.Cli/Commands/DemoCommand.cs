@@ -34,7 +34,7 @@ internal static class DemoCommand
             int e = CommonOptions.Checked(parse, epochs, 1, 100_000);
             var clock = Stopwatch.StartNew();
             var summary = new Dictionary<string, object?>();
-            Outputs.WriteFolder(folder, temp => Run(console, temp, e, summary));
+            Output.AtomicFolder.Write(folder, temp => Run(console, temp, e, summary), console.Cancellation);
             summary["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
             summary["folder"] = Path.GetFullPath(folder);
             console.Error.WriteLine($"demo done in {clock.Elapsed.TotalSeconds:F1} s; open {Path.Combine(folder, "report", "index.html")}");
@@ -60,7 +60,7 @@ internal static class DemoCommand
             .WithMetadata(ModelMetadata.For(data));
         // A 1% false-positive rate, measured on normal rows the model never trained on.
         var model = fitted.WithFalsePositiveRate(Dataset.Open(calibration, null, null, null, data.Csv).View, 0.01);
-        ModelFile.Save(model, Path.Combine(folder, "model.zip"));
+        ModelFile.Save(model, Path.Combine(folder, "model.zip"), cancellation: console.Cancellation);
 
         var testData = Dataset.Open(test, null, null, Label, data.Csv);
         var scored = model.Transform(testData.View);
@@ -70,7 +70,7 @@ internal static class DemoCommand
         double auroc = Roc.Auroc(scores, labels.Select(l => l != 0).ToArray());
         int caught = Enumerable.Range(0, scores.Length).Count(i => labels[i] == 1 && flagged[i]);
         Outputs.WriteCsv(Path.Combine(folder, "scores.csv"), ["row", "score", "is_anomaly", Label], Enumerable.Range(0, scores.Length)
-            .Select(r => (IReadOnlyList<string>)[r.ToString(), Outputs.Number(scores[r]), flagged[r] ? "1" : "0", labels[r].ToString()]));
+            .Select(r => (IReadOnlyList<string>)[r.ToString(), Outputs.Number(scores[r]), flagged[r] ? "1" : "0", labels[r].ToString()]), console.Cancellation);
 
         string onnx = Path.Combine(folder, "onnx");
         Directory.CreateDirectory(onnx);

@@ -31,7 +31,7 @@ internal static class EmbedCommand
                     for (int i = 0; i < chunk.Rows; i++, rows++)
                         yield return [(chunk.FirstRow + i).ToString(CultureInfo.InvariantCulture), .. chunk.Row(column, i).ToArray().Select(Outputs.Number)];
             }
-            Outputs.WriteCsv(outPath, ["row", .. Enumerable.Range(0, k).Select(j => $"z{j}")], Lines());
+            Outputs.WriteCsv(outPath, ["row", .. Enumerable.Range(0, k).Select(j => $"z{j}")], Lines(), console.Cancellation);
             console.Error.WriteLine($"embedded {rows} rows into {k} dimensions: {outPath}");
             if (parse.GetValue(json)) Outputs.Json(console, new { rows, latent_size = k, @out = outPath });
             return 0;

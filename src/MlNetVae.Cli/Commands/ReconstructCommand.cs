@@ -32,7 +32,7 @@ internal static class ReconstructCommand
                 foreach (var chunk in ColumnChunks.Read(view, ColumnChunks.BlockRows, column))
                     for (int i = 0; i < chunk.Rows; i++, rows++) yield return writer.Cells(chunk.Row(column, i));
             }
-            Outputs.WriteCsv(outPath, writer.Header, Lines());
+            Outputs.WriteCsv(outPath, writer.Header, Lines(), console.Cancellation);
             console.Error.WriteLine($"reconstructed {rows} rows: {outPath}");
             if (parse.GetValue(json)) Outputs.Json(console, new { rows, @out = outPath });
             return 0;

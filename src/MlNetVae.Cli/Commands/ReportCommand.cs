@@ -19,7 +19,7 @@ internal static class ReportCommand
             Outputs.CheckFolder(folder);
             var (model, data) = input.Load(parse);
             IReadOnlyList<string> files = [];
-            Outputs.WriteFolder(folder, temp => files = ModelReport.Write(model, data, temp, console.Cancellation));
+            Output.AtomicFolder.Write(folder, temp => files = ModelReport.Write(model, data, temp, console.Cancellation), console.Cancellation);
             console.Error.WriteLine($"report: {Path.Combine(folder, "index.html")} ({files.Count} files)");
             if (parse.GetValue(json)) Outputs.Json(console, new { @out = folder, files });
             return 0;

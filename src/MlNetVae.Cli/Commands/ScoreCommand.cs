@@ -67,7 +67,7 @@ internal static class ScoreCommand
                 }
             }
 
-            Outputs.WriteCsv(outPath, header, Lines());
+            Outputs.WriteCsv(outPath, header, Lines(), console.Cancellation);
             console.Error.WriteLine($"scored {rows} rows; {flagged} above the threshold {model.Threshold.Value:G6}: {outPath}");
             if (parse.GetValue(json)) Outputs.Json(console, new { rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN, @out = outPath });
             return 0;

@@ -20,12 +20,16 @@ internal static class TrainCommand
         var labelColumn = CommonOptions.LabelColumn();
         var output = CommonOptions.Out("where to write the model (an ML.NET model .zip, readable by mlContext.Model.Load)");
         var json = CommonOptions.Json();
+        var signKey = new Option<string?>("--sign-key")
+        {
+            Description = "a PEM private key (ECDSA P-256) to sign the model with; services and --verify-key then accept only models it signed",
+        };
         var defaults = new VaeOptions();
         var flags = OptionCatalog.All.Where(o => o.Attribute.Flag is not null)
             .Select(o => (Info: o, Flag: new Option<string?>("--" + o.Attribute.Flag) { Description = Help(o, defaults) }))
             .ToArray();
 
-        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn, output, json };
+        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn, output, signKey, json };
         foreach (var (_, flag) in flags) command.Options.Add(flag);
         command.SetAction(parse =>
         {
@@ -35,7 +39,9 @@ internal static class TrainCommand
                 .Select(f => (f.Info, Parsed(f.Info, parse.GetValue(f.Flag)!))));
             // Settings are checked before the data is read: a bad flag fails at once, even on a large file.
             options = Validated(options, flags);
+            using var key = parse.GetValue(signKey) is string keyPath ? PemKey.Read(keyPath, signKey.Name, signing: true) : null;
             var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
+            if (dataset.Rows is long rows) InputLimits.CheckTrainingSize(dataset.Source, rows, dataset.Features);
             foreach (var warning in dataset.Warnings) console.Error.WriteLine($"mlnetvae: warning: {warning}");
             if (dataset.Csv is { } csv) options = options with { CategoricalGroups = csv.CategoricalGroups.ToArray() };
             // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
@@ -44,10 +50,11 @@ internal static class TrainCommand
             var estimator = console.Estimator(options);
             var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))
                 .WithMetadata(ModelMetadata.For(dataset));
-            ModelFile.Save(model, outPath);
+            // A signal that arrived after the last step, even one the training loop never saw, stops the save.
+            ModelFile.Save(model, outPath, key, console.Cancellation);
 
             var result = model.Training!;
-            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}");
+            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}{(key is null ? "" : ", signed")}");
             if (parse.GetValue(json))
                 Outputs.Json(console, new Dictionary<string, object?>
                 {

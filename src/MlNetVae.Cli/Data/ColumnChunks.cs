@@ -36,11 +36,15 @@ internal static class ColumnChunks
     /// </summary>
     public static int BlockSeed(int seed, int block) => unchecked(seed + 7919 * block);
 
-    /// <summary>Blocks of up to <paramref name="rows"/> rows of the named columns (Single, Boolean, or known-size Single vectors).</summary>
+    /// <summary>
+    /// Blocks of up to <paramref name="rows"/> rows of the named columns (Single, Boolean, or known-size Single vectors);
+    /// fewer for wide rows, so that a block holds a bounded number of values (<see cref="InputLimits.BlockRows"/>).
+    /// </summary>
     public static IEnumerable<Chunk> Read(IDataView view, int rows, params string[] columns)
     {
         var cols = columns.Select(c => view.Schema[c]).ToArray();
         var widths = cols.Select(c => c.Type is VectorDataViewType v ? v.Size : 1).ToArray();
+        rows = InputLimits.BlockRows(widths.Sum(), rows);
         using var cursor = view.GetRowCursor(cols);
         var getters = cols.Select(c => Getter(cursor, c)).ToArray();
         long first = 0;

@@ -1,15 +1,13 @@
 namespace MlNetVae.Cli.Data;
 
 /// <summary>
-/// What schema inference learns about one CSV column as the cells stream past: how many are numbers (in the expected
-/// format or another locale's), whether all are integers, a few distinct numbers (for label detection), and the
-/// distinct strings up to one more than any category limit (so a 40,000-value timestamp column costs 1,001 strings).
+/// What schema inference learns about one CSV column's numbers as the cells stream past, keeping no cell: how many are
+/// numbers (in the expected format or another locale's), whether all are integers, and a few distinct numbers (for
+/// label detection). The distinct strings of the columns that turn out categorical are a second pass's
+/// (<see cref="CategorySet"/>), so a wide numeric file costs a few counters per column.
 /// </summary>
 internal sealed class ColumnProfiler
 {
-    /// <summary>Distinct cells kept at most: one more than the highest category limit.</summary>
-    public const int MaxDistinct = 1001;
-
     private readonly HashSet<double> _numbers = [];
 
     /// <summary>Cells that are invariant-culture numbers.</summary>
@@ -24,12 +22,6 @@ internal sealed class ColumnProfiler
     /// <summary>Distinct numbers, counted up to 11 (only "at most 10" matters).</summary>
     public int DistinctNumbers => _numbers.Count;
 
-    /// <summary>Distinct cells, up to <see cref="MaxDistinct"/>.</summary>
-    public HashSet<string> Distinct { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>True when more distinct cells than <see cref="MaxDistinct"/> were seen.</summary>
-    public bool Overflowed { get; private set; }
-
     /// <summary>Takes one (trimmed) cell into account.</summary>
     public void Add(string cell)
     {
@@ -38,14 +30,9 @@ internal sealed class ColumnProfiler
             Numbers++;
             AllIntegers &= double.IsFinite(value) && value == Math.Floor(value);
             if (_numbers.Count <= 10) _numbers.Add(value);
+            return;
         }
-        else
-        {
-            AllIntegers = false;
-            if (CsvNumber.IsOtherFormat(cell)) OtherFormat++;
-        }
-        if (Overflowed || Distinct.Contains(cell)) return;
-        if (Distinct.Count < MaxDistinct) Distinct.Add(cell);
-        else Overflowed = true;
+        AllIntegers = false;
+        if (CsvNumber.IsOtherFormat(cell)) OtherFormat++;
     }
 }

@@ -95,42 +95,72 @@ public sealed class CsvSchema
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     /// <summary>
-    /// Learns a schema from a file, streaming it once. A column is numeric when at least half of its cells are numbers,
-    /// counting numbers written in another locale's format (<see cref="CsvNumber.IsOtherFormat"/>); otherwise it is
-    /// categorical. So a stray word in a numeric column, and a column of <c>"0,94"</c> cells, are reported cell by cell
-    /// when the file is encoded, instead of becoming categories. A categorical column may have at most
-    /// <see cref="CategoryLimit"/> categories. Without <paramref name="labelColumn"/>, columns that look like labels
-    /// are named in <see cref="Warnings"/>.
+    /// Learns a schema from a file. A first pass counts numbers per column: a column is numeric when at least half of its
+    /// cells are numbers, counting numbers written in another locale's format (<see cref="CsvNumber.IsOtherFormat"/>);
+    /// otherwise it is categorical. So a stray word in a numeric column, and a column of <c>"0,94"</c> cells, are
+    /// reported cell by cell when the file is encoded, instead of becoming categories. A second pass, only when some
+    /// column is categorical, collects those columns' categories: at most <see cref="CategoryLimit"/> per column and
+    /// <see cref="InputLimits.MaxFeatures"/> features in all, refused as soon as the count passes them. Without
+    /// <paramref name="labelColumn"/>, columns that look like labels are named in <see cref="Warnings"/>.
     /// </summary>
     internal static CsvSchema Infer(string path, string? labelColumn)
     {
-        using var records = CsvRecords.Open(path);
-        var header = records.Header;
-        if (labelColumn is not null && !header.Contains(labelColumn))
-            throw new InvalidDataException($"{path}: no label column '{labelColumn}' in the header ({string.Join(",", header)})");
-        var profiles = header.Select(_ => new ColumnProfiler()).ToArray();
+        string[] header;
+        ColumnProfiler[] profiles;
+        CategorySet? labels = null;
         long rows = 0;
-        while (records.Read())
+        using (var records = CsvRecords.Open(path))
         {
-            rows++;
-            for (int c = 0; c < profiles.Length; c++) profiles[c].Add(records.Cells[c]);
+            header = records.Header;
+            int label = labelColumn is null ? -1 : Array.IndexOf(header, labelColumn);
+            if (labelColumn is not null && label < 0)
+                throw new InvalidDataException($"{path}: no label column {Excerpt.Quoted(labelColumn)} in the header ({Excerpt.Names(header)})");
+            profiles = header.Select(_ => new ColumnProfiler()).ToArray();
+            if (label >= 0) labels = new CategorySet();
+            while (records.Read())
+            {
+                rows++;
+                for (int c = 0; c < profiles.Length; c++) profiles[c].Add(records.Cells[c]);
+                labels?.Add(records.Cells[label], () => $"{path}: line {records.Line}, column {Excerpt.Quoted(labelColumn!)}");
+            }
         }
         if (rows == 0) throw new InvalidDataException($"{path}: no data rows after the header");
+        var numeric = profiles.Select((p, c) => header[c] != labelColumn && 2 * (p.Numbers + p.OtherFormat) >= rows).ToArray();
+        var categories = CollectCategories(path, header, numeric, labelColumn, rows);
         var columns = new CsvColumn[header.Length];
         for (int c = 0; c < columns.Length; c++)
         {
             string name = header[c];
-            var profile = profiles[c];
             if (name == labelColumn)
-            {
-                columns[c] = new CsvColumn(name, CsvColumnKind.Label, profile.AllIntegers ? [] : Categories(path, name, profile, rows, label: true));
-                continue;
-            }
-            if (2 * (profile.Numbers + profile.OtherFormat) >= rows) { columns[c] = new CsvColumn(name, CsvColumnKind.Numeric, []); continue; }
-            columns[c] = new CsvColumn(name, CsvColumnKind.Categorical, Categories(path, name, profile, rows, label: false));
+                columns[c] = new CsvColumn(name, CsvColumnKind.Label, profiles[c].AllIntegers ? [] : Categories(path, name, labels!, rows, label: true));
+            else if (numeric[c]) columns[c] = new CsvColumn(name, CsvColumnKind.Numeric, []);
+            else columns[c] = new CsvColumn(name, CsvColumnKind.Categorical, Categories(path, name, categories[c]!, rows, label: false));
         }
         if (columns.All(c => c.Kind == CsvColumnKind.Label)) throw new InvalidDataException($"{path}: no feature columns besides the label");
         return new CsvSchema(columns, labelColumn is null ? LabelWarnings(path, rows, columns, profiles) : [], rows);
+    }
+
+    /// <summary>
+    /// The distinct cells of each categorical column (null for the others), read in a second pass over the file. The
+    /// features they will give are counted as they arrive: past <see cref="InputLimits.MaxFeatures"/> the file is
+    /// refused, naming the column with the most categories so far.
+    /// </summary>
+    private static CategorySet?[] CollectCategories(string path, string[] header, bool[] numeric, string? labelColumn, long rows)
+    {
+        var sets = header.Select((name, c) => numeric[c] || name == labelColumn ? null : new CategorySet()).ToArray();
+        if (sets.All(s => s is null)) return sets;
+        long features = numeric.Count(n => n), limit = InputLimits.MaxFeatures;
+        // Each categorical column gives at least two features (one is refused as carrying no information).
+        InputLimits.CheckFeatures(path, features + 2L * sets.Count(s => s is not null), string.Create(CultureInfo.InvariantCulture, $"{features:N0} numeric and {sets.Count(s => s is not null):N0} text columns (two categories each at the least) make at least"));
+        using var records = CsvRecords.Open(path);
+        while (records.Read())
+            for (int c = 0; c < sets.Length; c++)
+            {
+                if (sets[c] is not { } set || !set.Add(records.Cells[c], () => $"{path}: line {records.Line}, column {Excerpt.Quoted(header[c])}") || ++features <= limit) continue;
+                int widest = Array.FindIndex(sets, s => s is not null && s.Distinct.Count == sets.Max(t => t?.Distinct.Count ?? 0));
+                InputLimits.CheckFeatures(path, features, string.Create(CultureInfo.InvariantCulture, $"the numeric columns and the categories seen by line {records.Line} (column {Excerpt.Quoted(header[widest])} alone has {sets[widest]!.Distinct.Count:N0}) make"));
+            }
+        return sets;
     }
 
     /// <summary>
@@ -140,19 +170,19 @@ public sealed class CsvSchema
     /// </summary>
     internal static int CategoryLimit(long rows) => (int)Math.Clamp(rows / 2, 50, 1000);
 
-    private static string[] Categories(string path, string name, ColumnProfiler profile, long rows, bool label)
+    private static string[] Categories(string path, string name, CategorySet set, long rows, bool label)
     {
         int limit = CategoryLimit(rows);
-        if (profile.Overflowed || profile.Distinct.Count > limit)
+        if (set.Overflowed || set.Distinct.Count > limit)
         {
-            string count = profile.Overflowed ? $"more than {ColumnProfiler.MaxDistinct - 1}" : profile.Distinct.Count.ToString(CultureInfo.InvariantCulture);
+            string count = set.Overflowed ? $"more than {CategorySet.MaxDistinct - 1}" : set.Distinct.Count.ToString(CultureInfo.InvariantCulture);
             throw new InvalidDataException(label
-                ? $"{path}: label column '{name}' has {count} distinct values, too many classes (limit {limit} for {rows} rows)"
-                : $"{path}: column '{name}' has {count} distinct values, too many to one-hot encode (limit {limit} for {rows} rows); drop the column, or make it numeric (e.g. a timestamp as seconds)");
+                ? $"{path}: label column {Excerpt.Quoted(name)} has {count} distinct values, too many classes (limit {limit} for {rows} rows)"
+                : $"{path}: column {Excerpt.Quoted(name)} has {count} distinct values, too many to one-hot encode (limit {limit} for {rows} rows); drop the column, or make it numeric (e.g. a timestamp as seconds)");
         }
-        var categories = profile.Distinct.Order(StringComparer.Ordinal).ToArray();
+        var categories = set.Distinct.Order(StringComparer.Ordinal).ToArray();
         if (!label && categories.Length < 2)
-            throw new InvalidDataException($"{path}: column '{name}' holds the single value '{categories[0]}' and carries no information; remove it");
+            throw new InvalidDataException($"{path}: column {Excerpt.Quoted(name)} holds the single value {Excerpt.Quoted(categories[0])} and carries no information; remove it");
         return categories;
     }
 
@@ -175,7 +205,7 @@ public sealed class CsvSchema
             string name = columns[c].Name;
             string? why = LabelNames.Contains(name) ? "by its name" : c == byValues ? $"integers with {profiles[c].DistinctNumbers} distinct values among continuous columns" : null;
             if (why is null) continue;
-            warnings.Add($"{path}: column '{name}' looks like a label ({why}) but is used as a feature; if it is a label, pass --label-column {name}");
+            warnings.Add($"{path}: column {Excerpt.Quoted(name)} looks like a label ({why}) but is used as a feature; if it is a label, pass --label-column {(name.Length <= Excerpt.MaxChars ? name : "with its name")}");
         }
         return warnings;
     }
@@ -193,9 +223,9 @@ public sealed class CsvSchema
         if (label is not null && !header.Contains(label.Name)) columns.Remove(label);
         if (extraLabel is not null && extraLabel != label?.Name)
         {
-            if (label is not null) throw new InvalidDataException($"{path}: the model's label column is '{label.Name}', not '{extraLabel}'");
+            if (label is not null) throw new InvalidDataException($"{path}: the model's label column is {Excerpt.Quoted(label.Name)}, not {Excerpt.Quoted(extraLabel)}");
             int at = Array.IndexOf(header, extraLabel);
-            if (at < 0) throw new InvalidDataException($"{path}: no label column '{extraLabel}' in the header ({string.Join(",", header)})");
+            if (at < 0) throw new InvalidDataException($"{path}: no label column {Excerpt.Quoted(extraLabel)} in the header ({Excerpt.Names(header)})");
             columns.Insert(Math.Min(at, columns.Count), new CsvColumn(extraLabel, CsvColumnKind.Label, []));
         }
         var expected = columns.Select(c => c.Name).ToArray();
@@ -203,9 +233,9 @@ public sealed class CsvSchema
         {
             var extra = header.Except(expected).ToArray();
             string hint = extra.Length == 1 && header.Length == expected.Length + 1 && expected.All(header.Contains)
-                ? $"; if '{extra[0]}' is a label, pass --label-column {extra[0]}"
+                ? $"; if {Excerpt.Quoted(extra[0])} is a label, pass --label-column {(extra[0].Length <= Excerpt.MaxChars ? extra[0] : "with its name")}"
                 : "";
-            throw new InvalidDataException($"{path}: line 1: expected the {expected.Length} columns {string.Join(",", expected)}, found the {header.Length} columns {string.Join(",", header)}{hint}");
+            throw new InvalidDataException($"{path}: line 1: expected the {expected.Length} columns {Excerpt.Names(expected)}, found the {header.Length} columns {Excerpt.Names(header)}{hint}");
         }
         return new CsvRowEncoder(path, columns.ToArray(), FeatureNames.Count);
     }
@@ -247,28 +277,28 @@ internal sealed class CsvRowEncoder
                 case CsvColumnKind.Numeric:
                     if (!CsvNumber.TryParse(cell, out double value))
                         throw new InvalidDataException(CsvNumber.IsOtherFormat(cell)
-                            ? $"{Where(line, c)}: found '{cell}', a number in another format; expected {CsvNumber.Expected}"
-                            : $"{Where(line, c)}: expected a number, found '{cell}'");
-                    if (!double.IsFinite(value) || !float.IsFinite((float)value)) throw new InvalidDataException($"{Where(line, c)}: expected a finite number, found '{cell}'");
+                            ? $"{Where(line, c)}: found {Excerpt.Quoted(cell)}, a number in another format; expected {CsvNumber.Expected}"
+                            : $"{Where(line, c)}: expected a number, found {Excerpt.Quoted(cell)}");
+                    if (!double.IsFinite(value) || !float.IsFinite((float)value)) throw new InvalidDataException($"{Where(line, c)}: expected a finite number, found {Excerpt.Quoted(cell)}");
                     features[f++] = (float)value;
                     break;
                 case CsvColumnKind.Categorical:
                     if (!_slots[c].TryGetValue(cell, out int slot))
-                        throw new InvalidDataException($"{Where(line, c)}: category '{cell}' was not seen when the model was fitted (known: {string.Join(", ", _columns[c].Categories)})");
+                        throw new InvalidDataException($"{Where(line, c)}: category {Excerpt.Quoted(cell)} was not seen when the model was fitted (known: {Excerpt.Names(_columns[c].Categories)})");
                     features[f + slot] = 1f;
                     f += _columns[c].Categories.Length;
                     break;
                 default:
                     if (_columns[c].Categories.Length > 0)
                         label = _slots[c].TryGetValue(cell, out int index) ? index
-                            : throw new InvalidDataException($"{Where(line, c)}: label '{cell}' was not among the labels when the model was fitted (known: {string.Join(", ", _columns[c].Categories)})");
+                            : throw new InvalidDataException($"{Where(line, c)}: label {Excerpt.Quoted(cell)} was not among the labels when the model was fitted (known: {Excerpt.Names(_columns[c].Categories)})");
                     else if (int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int integer)) label = integer;
-                    else throw new InvalidDataException($"{Where(line, c)}: expected an integer label, found '{cell}'");
+                    else throw new InvalidDataException($"{Where(line, c)}: expected an integer label, found {Excerpt.Quoted(cell)}");
                     break;
             }
         }
         return label;
     }
 
-    private string Where(int line, int column) => $"{_path}: line {line}, column '{_columns[column].Name}'";
+    private string Where(int line, int column) => $"{_path}: line {line}, column {Excerpt.Quoted(_columns[column].Name)}";
 }

@@ -14,8 +14,8 @@ public static class IdxFile
     /// <summary>The most data bytes (items times item size) a file may declare: 1 GiB, e.g. 1.3 million 28x28 images.</summary>
     public const long MaxBytes = 1L << 30;
 
-    /// <summary>The most pixels one image may have: 1024x1024 (a dense VAE's input layer is already huge there).</summary>
-    public const int MaxPixels = 1 << 20;
+    /// <summary>The most pixels one image may have: <see cref="InputLimits.MaxFeatures"/>, 128x128.</summary>
+    public const int MaxPixels = InputLimits.MaxFeatures;
 
     private const int FirstChunk = 1 << 20;
 

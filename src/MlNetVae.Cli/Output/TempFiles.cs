@@ -9,7 +9,8 @@ namespace MlNetVae.Cli.Output;
 /// when its write fails, when the process exits (<see cref="AppDomain.ProcessExit"/>, an unhandled exception) and when
 /// SIGINT, SIGTERM or SIGHUP arrives. .NET runs no exit handler when a signal ends the process, and when the program
 /// cancels its work on the signal instead of ending, the writes in progress are abandoned too (their commit fails
-/// with <see cref="OperationCanceledException"/>); writes started after the signal work normally. What no handler
+/// with <see cref="OperationCanceledException"/>); a write started after the signal fails at its commit when its caller
+/// passes the cancelled token, and works normally otherwise. What no handler
 /// can see (kill -9, a power cut) is cleaned up by the next write to the same path: each name carries its writer's
 /// process id (<c>.name.pid.random.tmp</c>), and a temporary file of a process that no longer runs is deleted.
 /// </summary>
@@ -33,7 +34,7 @@ internal static class TempFiles
     public static FileStream Create(string target, UnixFileMode? mode)
     {
         // Same folder, so the rename never crosses file systems and stays atomic; a dot name keeps it out of sight.
-        string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = PathFor(target);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (mode is not null && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode; // never wider than the file it replaces
         lock (Gate)
@@ -57,15 +58,20 @@ internal static class TempFiles
         }
     }
 
-    /// <summary>Renames the finished temporary file over <paramref name="target"/>, unless a signal abandoned it.</summary>
-    /// <exception cref="OperationCanceledException">A signal arrived during the write; <paramref name="target"/> is unchanged.</exception>
-    public static void Commit(string temp, string target)
+    /// <summary>A new temporary name beside <paramref name="target"/>: <c>.name.pid.random.tmp</c>, which <see cref="RemoveStale"/> recognizes.</summary>
+    public static string PathFor(string target) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Renames the finished temporary file over <paramref name="target"/>, unless a signal abandoned it or <paramref name="cancellation"/> is cancelled.</summary>
+    /// <exception cref="OperationCanceledException">A signal arrived during the write, or the token was cancelled; <paramref name="target"/> is unchanged.</exception>
+    public static void Commit(string temp, string target, CancellationToken cancellation)
     {
         lock (Gate)
         {
             bool abandoned = Live[temp];
             Live.Remove(temp);
-            if (abandoned) throw new OperationCanceledException($"{target}: not written: interrupted by a signal");
+            // A signal that arrived before the temporary file existed abandoned nothing; the token remembers it.
+            if (abandoned || cancellation.IsCancellationRequested) throw new OperationCanceledException($"{target}: not written: interrupted by a signal");
             File.Move(temp, target, overwrite: true);
         }
     }
@@ -80,11 +86,11 @@ internal static class TempFiles
         }
     }
 
-    /// <summary>Deletes the temporary files for <paramref name="target"/> left by processes that no longer run.</summary>
+    /// <summary>Deletes the temporary files (or folders) for <paramref name="target"/> left by processes that no longer run.</summary>
     public static void RemoveStale(string target)
     {
         string folder = Path.GetDirectoryName(target)!, prefix = $".{Path.GetFileName(target)}.";
-        foreach (var path in Directory.EnumerateFiles(folder, ".*.tmp"))
+        foreach (var path in Directory.EnumerateFileSystemEntries(folder, ".*.tmp"))
         {
             string name = Path.GetFileName(path);
             if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
@@ -96,7 +102,8 @@ internal static class TempFiles
             if (!stale) continue;
             try
             {
-                File.Delete(path);
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+                else File.Delete(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

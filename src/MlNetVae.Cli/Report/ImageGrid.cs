@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace MlNetVae.Cli.Report;
 
 /// <summary>
-/// Rows of grayscale images (pixel intensities in [0, 1], row-major, side x side) drawn as a grid of tiles enlarged
+/// Rows of grayscale images (pixel intensities in [0, 1], row-major, height x width) drawn as a grid of tiles enlarged
 /// by nearest neighbour, so every pixel stays a crisp square, with thin white separators and optional row and column
 /// labels.
 /// </summary>
@@ -12,18 +12,11 @@ internal static class ImageGrid
 {
     private const int Scale = 3, Gap = 2, PairGap = 10, LabelSize = 13;
 
-    /// <summary>The side of a square image of <paramref name="features"/> pixels (784 -> 28), or null when it is not square.</summary>
-    public static int? Side(int features)
-    {
-        int side = (int)Math.Round(Math.Sqrt(features));
-        return side >= 2 && side * side == features ? side : null;
-    }
-
     /// <summary>
     /// Writes <c>{stem}.png</c>: each input above its reconstruction, up to <paramref name="columns"/> pairs per
     /// line (more wrap onto further pairs of lines).
     /// </summary>
-    public static ReportFigure Reconstructions(string folder, IReadOnlyList<float[]> originals, IReadOnlyList<float[]> reconstructions, int side, int columns = 10, string stem = "reconstructions")
+    public static ReportFigure Reconstructions(string folder, IReadOnlyList<float[]> originals, IReadOnlyList<float[]> reconstructions, (int Height, int Width) shape, int columns = 10, string stem = "reconstructions")
     {
         if (originals.Count != reconstructions.Count) throw new ArgumentException($"{originals.Count} inputs but {reconstructions.Count} reconstructions");
         columns = Math.Clamp(originals.Count, 1, columns);
@@ -34,16 +27,16 @@ internal static class ImageGrid
             rows.Add(new Row("input", [.. originals.Skip(start).Take(n)], start == 0 ? 0 : PairGap));
             rows.Add(new Row("reconstruction", [.. reconstructions.Skip(start).Take(n)], 0));
         }
-        string png = Save(folder, stem, rows, side, columns, header: null);
+        string png = Save(folder, stem, rows, shape, columns, header: null);
         return new ReportFigure(png, "Inputs (top) and their reconstructions from the posterior mean (below): blurry reconstructions are normal for a VAE; missing strokes or the wrong shape mean the model has not captured that kind of input.");
     }
 
     /// <summary>Writes <c>{stem}.png</c>: new images decoded from z ~ N(0, I), <paramref name="columns"/> per row.</summary>
-    public static ReportFigure Samples(string folder, IReadOnlyList<float[]> images, int side, int columns = 8, string stem = "samples")
+    public static ReportFigure Samples(string folder, IReadOnlyList<float[]> images, (int Height, int Width) shape, int columns = 8, string stem = "samples")
     {
         columns = Math.Clamp(images.Count, 1, columns);
         var rows = images.Chunk(columns).Select(chunk => new Row(null, chunk, 0)).ToList();
-        string png = Save(folder, stem, rows, side, columns, header: null);
+        string png = Save(folder, stem, rows, shape, columns, header: null);
         return new ReportFigure(png, $"{images.Count} new images decoded from random draws of the prior N(0, I): if these look like plausible data, the prior and the posterior agree; smudges or mixtures of shapes mark regions of the latent space the encoder never uses.");
     }
 
@@ -52,30 +45,30 @@ internal static class ImageGrid
     /// in <paramref name="images"/>, <paramref name="values"/>.Count per row) decode a point moved along that dimension
     /// to each of <paramref name="values"/>.
     /// </summary>
-    public static ReportFigure Traversal(string folder, IReadOnlyList<float[]> images, int side, IReadOnlyList<int> dimensions, IReadOnlyList<double> values, string stem = "traversal")
+    public static ReportFigure Traversal(string folder, IReadOnlyList<float[]> images, (int Height, int Width) shape, IReadOnlyList<int> dimensions, IReadOnlyList<double> values, string stem = "traversal")
     {
         if (images.Count != dimensions.Count * values.Count)
             throw new ArgumentException($"{images.Count} images for {dimensions.Count} dimensions x {values.Count} values");
         var rows = dimensions.Select((d, r) => new Row($"z{d}", [.. images.Skip(r * values.Count).Take(values.Count)], 0)).ToList();
         string[] header = [.. values.Select(v => v.ToString("0.##", CultureInfo.InvariantCulture))];
-        string png = Save(folder, stem, rows, side, values.Count, header);
+        string png = Save(folder, stem, rows, shape, values.Count, header);
         return new ReportFigure(png, $"Latent traversal: each row moves one dimension ({string.Join(", ", dimensions.Select(d => $"z{d}"))}) from {header[0]} to {header[^1]} with the others held fixed. A dimension that changes one visible property (thickness, slant, width) is disentangled; a row that does not change at all is an unused dimension.");
     }
 
     /// <summary>One line of tiles, with its label on the left and extra space above it.</summary>
     private sealed record Row(string? Label, IReadOnlyList<float[]> Images, int SpaceAbove);
 
-    private static string Save(string folder, string stem, IReadOnlyList<Row> rows, int side, int columns, string[]? header)
+    private static string Save(string folder, string stem, IReadOnlyList<Row> rows, (int Height, int Width) shape, int columns, string[]? header)
     {
         foreach (var image in rows.SelectMany(r => r.Images))
-            if (image.Length != side * side) throw new ArgumentException($"an image has {image.Length} values, not {side} x {side}");
+            if (image.Length != shape.Height * shape.Width) throw new ArgumentException($"an image has {image.Length} values, not {shape.Height} x {shape.Width}");
         using var font = new SKFont(ReportFont.Typeface(), LabelSize);
-        int tile = side * Scale;
+        int tileWidth = shape.Width * Scale, tileHeight = shape.Height * Scale;
         int left = rows.Any(r => r.Label is not null)
             ? (int)Math.Ceiling(rows.Max(r => r.Label is null ? 0 : font.MeasureText(r.Label))) + 3 * Gap + 6 : 0;
         int top = header is null ? 0 : LabelSize + 6;
-        int width = left + columns * (tile + Gap) + Gap;
-        int height = top + rows.Sum(r => r.SpaceAbove + tile + Gap) + Gap;
+        int width = left + columns * (tileWidth + Gap) + Gap;
+        int height = top + rows.Sum(r => r.SpaceAbove + tileHeight + Gap) + Gap;
 
         var png = FigureFile.Save(folder, stem, width, height, canvas =>
         {
@@ -84,30 +77,30 @@ internal static class ImageGrid
             var sampling = new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None);
             if (header is not null)
                 for (int c = 0; c < header.Length; c++)
-                    canvas.DrawText(header[c], left + Gap + c * (tile + Gap) + tile / 2f, LabelSize, SKTextAlign.Center, font, text);
+                    canvas.DrawText(header[c], left + Gap + c * (tileWidth + Gap) + tileWidth / 2f, LabelSize, SKTextAlign.Center, font, text);
             int y = top + Gap;
             foreach (var row in rows)
             {
                 y += row.SpaceAbove;
                 if (row.Label is not null)
-                    canvas.DrawText(row.Label, left - 3 * Gap, y + tile / 2f + LabelSize / 3f, SKTextAlign.Right, font, text);
+                    canvas.DrawText(row.Label, left - 3 * Gap, y + tileHeight / 2f + LabelSize / 3f, SKTextAlign.Right, font, text);
                 for (int c = 0; c < row.Images.Count; c++)
                 {
-                    using var image = Tile(row.Images[c], side);
-                    canvas.DrawImage(image, SKRect.Create(left + Gap + c * (tile + Gap), y, tile, tile), sampling);
+                    using var image = Tile(row.Images[c], shape);
+                    canvas.DrawImage(image, SKRect.Create(left + Gap + c * (tileWidth + Gap), y, tileWidth, tileHeight), sampling);
                 }
-                y += tile + Gap;
+                y += tileHeight + Gap;
             }
         });
         return png;
     }
 
-    private static SKImage Tile(float[] values, int side)
+    private static SKImage Tile(float[] values, (int Height, int Width) shape)
     {
-        var pixels = new byte[side * side];
+        var pixels = new byte[shape.Height * shape.Width];
         for (int i = 0; i < pixels.Length; i++)
             pixels[i] = float.IsNaN(values[i]) ? (byte)0 : (byte)MathF.Round(Math.Clamp(values[i], 0f, 1f) * 255f);
-        return SKImage.FromPixelCopy(new SKImageInfo(side, side, SKColorType.Gray8, SKAlphaType.Opaque), pixels)
+        return SKImage.FromPixelCopy(new SKImageInfo(shape.Width, shape.Height, SKColorType.Gray8, SKAlphaType.Opaque), pixels)
             ?? throw new InvalidOperationException("cannot create an image tile");
     }
 }

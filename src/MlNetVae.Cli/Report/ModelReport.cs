@@ -25,6 +25,7 @@ internal static class ModelReport
         // The first rows, at most MaxRows of them: the pictures need a sample, not every row of a large file.
         var (rows, labels) = Head(data, MaxRows);
         int n = rows.Length / d;
+        var info = ModelMetadata.Of(model);
 
         if (model.Training is { } training)
             figures.Add(TrainingCurves.Write(folder, training.History.Select(h => new EpochStats(h.Epoch, h.Reconstruction, h.Kl, h.NegElbo, h.Loss, h.ValidationNegElbo)).ToArray()));
@@ -40,7 +41,7 @@ internal static class ModelReport
             var (mean, _) = inference.Encode(scatterRows);
             int m = mean.Length / k, a = order[0], b = order[1];
             // Class names from the data; 0/1 labels of an anomaly column read as what they mean.
-            var names = ModelMetadata.Of(model).ClassNames ?? data.ClassNames
+            var names = info.ClassNames ?? data.ClassNames
                 ?? (labels is not null && labels.All(l => l is 0 or 1) ? ["normal", "anomalous"] : null);
             var classes = labels is null ? null : Enumerable.Range(0, m).Select(i => ClassName(labels[i], names)).ToArray();
             figures.Add(LatentScatter.Write(folder, Enumerable.Range(0, m).Select(i => (double)mean[i * k + a]).ToArray(),
@@ -60,16 +61,24 @@ internal static class ModelReport
             GapSamples.Select(s => Spread(seed => -inference.IwaeNll(gapRows, s, seed).Average(), (m, lo, hi) => new IwaePoint(s, m, lo, hi))).ToArray(),
             GapSamples.Select(s => Spread(seed => -inference.NaivePriorNll(gapRows, s, seed).Average(), (m, lo, hi) => new NaivePoint(s, m, lo, hi))).ToArray()));
 
-        var shape = ModelMetadata.Of(model).ImageShape ?? data.ImageShape;
-        int? side = shape is var (h, w) && h == w ? h : ImageGrid.Side(d);
-        if (side is int s2 && n >= 1)
+        // Images only when the data says so (IDX files, or an image shape the model was trained with); a table with 4, 9
+        // or 16 features is a table, and gets the per-feature errors instead.
+        if ((info.ImageShape ?? data.ImageShape) is not { } shape)
         {
+            int m = Math.Min(n, ScatterRows);
+            var table = rows.AsSpan(0, m * d);
+            figures.Add(FeatureErrors.Write(folder, info.FeatureNames(d), FeatureErrors.Standardized(table, inference.Reconstruct(table), d), m));
+        }
+        else
+        {
+            // Pixels are drawn from [0, 1]; rows in other units (0-255 from a CSV) are mapped onto it by their range.
+            float low = Math.Min(0, System.Numerics.Tensors.TensorPrimitives.Min(rows)), high = Math.Max(1, System.Numerics.Tensors.TensorPrimitives.Max(rows));
+            float[] Image(float[] all, int i) => all.AsSpan(i * d, d).ToArray().Select(v => (v - low) / (high - low)).ToArray();
             int e = Math.Min(Examples, n);
-            var originals = Enumerable.Range(0, e).Select(i => rows.AsSpan(i * d, d).ToArray()).ToArray();
             var recon = inference.Reconstruct(rows.AsSpan(0, e * d));
-            figures.Add(ImageGrid.Reconstructions(folder, originals, Enumerable.Range(0, e).Select(i => recon.AsSpan(i * d, d).ToArray()).ToArray(), s2));
+            figures.Add(ImageGrid.Reconstructions(folder, Enumerable.Range(0, e).Select(i => Image(rows, i)).ToArray(), Enumerable.Range(0, e).Select(i => Image(recon, i)).ToArray(), shape));
             var samples = inference.Generate(32, seed: 1);
-            figures.Add(ImageGrid.Samples(folder, Enumerable.Range(0, 32).Select(i => samples.AsSpan(i * d, d).ToArray()).ToArray(), s2));
+            figures.Add(ImageGrid.Samples(folder, Enumerable.Range(0, 32).Select(i => Image(samples, i)).ToArray(), shape));
             var (start, _) = inference.Encode(rows.AsSpan(0, d));
             var dims = order.Take(Math.Min(TraversalDims, k)).ToArray();
             var values = Enumerable.Range(0, TraversalSteps).Select(i => -3.0 + 6.0 * i / (TraversalSteps - 1)).ToArray();
@@ -82,7 +91,7 @@ internal static class ModelReport
                     p[dims[r]] = (float)values[c];
                 }
             var decoded = inference.Decode(points);
-            figures.Add(ImageGrid.Traversal(folder, Enumerable.Range(0, dims.Length * TraversalSteps).Select(i => decoded.AsSpan(i * d, d).ToArray()).ToArray(), s2, dims, values));
+            figures.Add(ImageGrid.Traversal(folder, Enumerable.Range(0, dims.Length * TraversalSteps).Select(i => Image(decoded, i)).ToArray(), shape, dims, values));
         }
 
         var spec = vae.Spec;

@@ -61,7 +61,7 @@ public class BadInputTests
             (f, w) => ["train", "--data", f.TrainCsv, "--out", w["missing/out.zip"]]);
         yield return C("output in a missing folder (score)", "the folder {w}/missing does not exist", (f, w) => ["score", "--model", f.CsvModel, "--data", f.TestCsv, "--out", w["missing/s.csv"]]);
         yield return C("output in a missing folder (export)", "the folder {w}/missing does not exist", (f, w) => ["export", "--model", f.CsvModel, "--out", w["missing/onnx"]]);
-        yield return C("PNG grid of a non-square model", "--out {w}/out.png: a PNG grid needs square images (like 784 = 28x28), the model has 6 features; write a .csv instead", (f, w) => ["sample", "--model", f.CsvModel, "--out", w["out.png"]]);
+        yield return C("PNG grid of a table model", "--out {w}/out.png: a PNG grid needs an image model (trained on IDX images, or with --image-shape); this model reads table rows of 6 features: write a .csv instead", (f, w) => ["sample", "--model", f.CsvModel, "--out", w["out.png"]]);
         // Added with the rewrite.
         yield return C("seed not a number", "--seed: expected a whole number, found '1.5'", (f, w) => ["sample", "--model", f.CsvModel, "--seed", "1.5", "--out", w["out.csv"]]);
         yield return C("sample to a .txt", "--out {w}/out.txt: expected a .png or .csv file name", (f, w) => ["sample", "--model", f.CsvModel, "--out", w["out.txt"]]);

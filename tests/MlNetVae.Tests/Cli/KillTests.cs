@@ -106,6 +106,33 @@ public class KillTests
         Assert.That(ModelFile.Load(model).Threshold.Value, Is.EqualTo(fresh));
     }
 
+    /// <summary>Cancels a token when a line starting with a given text is written: a signal at that exact moment.</summary>
+    private sealed class SignalOnLine(string line, CancellationTokenSource signal) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith(line, StringComparison.Ordinal) == true) signal.Cancel();
+        }
+    }
+
+    [Test]
+    public void ASignalAfterTheLastTrainingStepStillStopsTheModelFromBeingWritten()
+    {
+        using var files = new Files();
+        string data = Data(files), model = files["model.zip"];
+        Assert.That(CliRunner.Run(Train(data, model, seed: 2)).Code, Is.EqualTo(0));
+        var before = SHA256.HashData(File.ReadAllBytes(model));
+        // The last epoch's line is printed after the last step: the training loop checks for a stop no more after it.
+        using var signal = new CancellationTokenSource();
+        var stderr = new SignalOnLine($"epoch {Epochs}/{Epochs}", signal);
+        int code = CliApp.Run(Train(data, model, seed: 1), new StringWriter(), stderr, stderrIsTerminal: false, signal.Token);
+        Assert.That(code, Is.EqualTo(130), stderr.ToString());
+        Assert.That(stderr.ToString(), Does.EndWith("mlnetvae: interrupted; nothing was written\n"));
+        Assert.That(SHA256.HashData(File.ReadAllBytes(model)), Is.EqualTo(before), "the old model, byte for byte");
+        Assert.That(Temps(files.Root), Is.Empty);
+    }
+
     [TestCase(Posix.SIGINT, TestName = "SigintDuringTrainExits130AndKeepsTheOldModel")]
     [TestCase(Posix.SIGTERM, TestName = "SigtermDuringTrainExits130AndKeepsTheOldModel")]
     public void ASignalDuringTrainingStopsItCleanly(int signal)

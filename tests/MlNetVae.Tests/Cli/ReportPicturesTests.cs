@@ -32,11 +32,12 @@ public class ReportPicturesTests
         figures["scores-unlabelled"] = ScoreHistogram.Write(folder, scores, threshold, stem: "scores-unlabelled");
         figures["roc"] = RocCurve.Write(folder, scores, isAnomaly, threshold);
         figures["elbo-gap"] = ElboGap.Write(folder, ReportSamples.Iwae(), ReportSamples.Naive());
+        figures["features"] = FeatureErrors.Write(folder, FeatureNames, FeatureErrorValues, 1000);
         var (originals, reconstructions) = ReportSamples.Reconstructions();
-        figures["reconstructions"] = ImageGrid.Reconstructions(folder, originals, reconstructions, ReportSamples.Side);
-        figures["samples"] = ImageGrid.Samples(folder, ReportSamples.Samples(), ReportSamples.Side);
+        figures["reconstructions"] = ImageGrid.Reconstructions(folder, originals, reconstructions, (ReportSamples.Side, ReportSamples.Side));
+        figures["samples"] = ImageGrid.Samples(folder, ReportSamples.Samples(), (ReportSamples.Side, ReportSamples.Side));
         var (images, dimensions, values) = ReportSamples.Traversal();
-        figures["traversal"] = ImageGrid.Traversal(folder, images, ReportSamples.Side, dimensions, values);
+        figures["traversal"] = ImageGrid.Traversal(folder, images, (ReportSamples.Side, ReportSamples.Side), dimensions, values);
         ReportIndex.Write(folder, new ReportSummary("train.csv", 1000, 784, "784-512-256-16 (bernoulli x784)", 40, 5, 16, threshold, "quantile, contamination 0.05"), [.. figures.Values]);
     }
 
@@ -75,6 +76,38 @@ public class ReportPicturesTests
         var figure = TrainingCurves.Write(folder.Path, [new EpochStats(1, 100, 2, 102, 102)]);
         using var png = Png(Path.Combine(folder.Path, figure.File), 900, 660);
         Assert.That(Count(png, PlotStyle.Palette[3], new SKRectI(80, 400, 670, 610)), Is.GreaterThan(0));
+    }
+
+    /// <summary>30 sensor features, one of them (pressure_7) reconstructed far worse than the rest.</summary>
+    private static readonly string[] FeatureNames = [.. Enumerable.Range(0, 30).Select(j => $"pressure_{j}")];
+
+    private static readonly double[] FeatureErrorValues = [.. Enumerable.Range(0, 30).Select(j => j == 7 ? 1.6 : 0.05 + 0.01 * j)];
+
+    [Test]
+    public void FeatureErrorsAreTheMeanAbsoluteErrorInStandardDeviationsOfTheNaiveFormula()
+    {
+        var rng = new Random(3);
+        const int n = 50, d = 4;
+        var rows = Enumerable.Range(0, n * d).Select(i => i % d == 3 ? 2f : (float)(rng.NextDouble() * 10 * (i % d + 1))).ToArray();
+        var recon = rows.Select(v => v + (float)(rng.NextDouble() - 0.5)).ToArray();
+        var errors = FeatureErrors.Standardized(rows, recon, d);
+        for (int j = 0; j < d; j++)
+        {
+            var x = Enumerable.Range(0, n).Select(i => (double)rows[i * d + j]).ToArray();
+            double mean = x.Average(), sd = Math.Sqrt(x.Select(v => (v - mean) * (v - mean)).Average());
+            double mae = Enumerable.Range(0, n).Select(i => Math.Abs(x[i] - recon[i * d + j])).Average();
+            Assert.That(errors[j], Is.EqualTo(mae / (sd > 0 ? sd : 1)).Within(1e-9), $"feature {j}");
+        }
+    }
+
+    [Test]
+    public void FeatureErrorsPutTheWorstOfTheFeaturesOnTopNamedAndCaptioned()
+    {
+        using var png = Png("features.png", 900, 130 + 25 * 22);
+        // The longest bar (pressure_7, 1.6) is the top one: in the top bar's row, blue reaches far to the right.
+        int Blue(int y0, int y1) => Count(png, PlotStyle.Palette[0], new SKRectI(0, y0, 900, y1));
+        Assert.That(Blue(40, 90), Is.GreaterThan(5 * Blue(png.Height - 140, png.Height - 90)), "the worst feature's bar is the top and longest");
+        Assert.That(Figures["features"].Caption, Does.StartWith("How far the reconstructions of 1000 rows miss each feature, in units of the feature's standard deviation (the 25 largest of 30 shown). The longest bars, led by pressure_7 (1.6)"));
     }
 
     [Test]
@@ -197,11 +230,10 @@ public class ReportPicturesTests
     [Test]
     public void ImageGridScalesEveryPixelToASharpBlockBetweenWhiteSeparators()
     {
-        Assert.That((ImageGrid.Side(784), ImageGrid.Side(10)), Is.EqualTo(((int?)28, (int?)null)));
         var ramp = Enumerable.Range(0, 784).Select(i => i % 256 / 255f).ToArray();
         float[] dark = new float[784], light = [.. Enumerable.Repeat(2f, 784)]; // values above 1 are clamped
         using var folder = new TempFolder();
-        var figure = ImageGrid.Samples(folder.Path, [ramp, dark, light], 28);
+        var figure = ImageGrid.Samples(folder.Path, [ramp, dark, light], (28, 28));
         using var png = Png(Path.Combine(folder.Path, figure.File), 3 * 86 + 2, 86 + 2);
         for (int r = 0; r < 28; r++)
             for (int c = 0; c < 28; c++)
@@ -210,7 +242,13 @@ public class ReportPicturesTests
         Assert.That(png.GetPixel(87, 40), Is.EqualTo(SKColors.White), "separator");
         Assert.That(png.GetPixel(88 + 40, 40).Red, Is.Zero);
         Assert.That(png.GetPixel(2 * 86 + 2 + 40, 40).Red, Is.EqualTo(255));
-        Assert.Throws<ArgumentException>(() => ImageGrid.Samples(folder.Path, [new float[783]], 28));
+        Assert.Throws<ArgumentException>(() => ImageGrid.Samples(folder.Path, [new float[783]], (28, 28)));
+
+        // Images need not be square: 2 rows of 5 pixels are 15 x 6 tiles.
+        var wide = ImageGrid.Samples(folder.Path, [[.. Enumerable.Range(0, 10).Select(i => i / 9f)]], (2, 5), stem: "wide");
+        using var strip = Png(Path.Combine(folder.Path, wide.File), 5 * 3 + 4, 2 * 3 + 4);
+        Assert.That(strip.GetPixel(2 + 3 * 4, 2 + 3 * 1).Red, Is.EqualTo(255), "the last pixel, row 1 column 4, is white");
+        Assert.That(strip.GetPixel(2, 2).Red, Is.Zero, "the first is black");
     }
 
     [Test]
@@ -228,7 +266,7 @@ public class ReportPicturesTests
 
         using var folder = new TempFolder();
         var (originals, reconstructed) = ReportSamples.Reconstructions();
-        var twelve = ImageGrid.Reconstructions(folder.Path, [.. originals, .. originals[..2]], [.. reconstructed, .. reconstructed[..2]], 28);
+        var twelve = ImageGrid.Reconstructions(folder.Path, [.. originals, .. originals[..2]], [.. reconstructed, .. reconstructed[..2]], (28, 28));
         using var wrapped = Png(Path.Combine(folder.Path, twelve.File));
         Assert.That(wrapped.Height, Is.EqualTo(4 * 86 + 10 + 2), "twelve pairs wrap onto a second pair of lines");
     }

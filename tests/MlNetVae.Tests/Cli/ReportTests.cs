@@ -9,7 +9,10 @@ namespace MlNetVae.Tests.Cli;
 /// <summary><c>report</c> on the demo's data and on an IDX model: every picture is written, decodes, shows something, and index.html shows it with a caption.</summary>
 public class ReportTests
 {
-    private static readonly string[] Tabular = ["training.png", "kl.png", "latent.png", "scores.png", "elbo-gap.png"];
+    private static readonly string[] Common = ["training.png", "kl.png", "latent.png", "scores.png", "elbo-gap.png"];
+
+    /// <summary>What a table gets besides: its per-feature reconstruction errors (not image grids, whatever its feature count).</summary>
+    private static readonly string[] Tabular = [.. Common, "features.png"];
 
     /// <summary>Checks the folder's pictures and index; returns the picture names.</summary>
     private static string[] CheckFolder(string folder)
@@ -55,6 +58,33 @@ public class ReportTests
     }
 
     [Test]
+    public void ATableOfASquareNumberOfFeaturesIsATableUnlessTheModelWasTrainedOnImages()
+    {
+        using var files = new Files();
+        // 64 sensor readings in 0-255: a perfect square, and still a table until an image shape says otherwise.
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string data = files.Write("sensors.csv", string.Join(',', Enumerable.Range(0, 64).Select(j => $"s{j}")) + "\n" + string.Concat(Enumerable.Range(0, 120).Select(i =>
+            string.Join(',', Enumerable.Range(0, 64).Select(j => ((i * 37 + j * j * 11) % 256).ToString(c))) + "\n")));
+        string[] tiny = ["--hidden", "8", "--latent", "2", "--epochs", "2", "--architecture", "dense"];
+        foreach (var (name, flags, expected) in new (string, string[], string[])[]
+        {
+            ("table", [], [.. Tabular]),
+            ("image", ["--image-shape", "8,8"], [.. Common, "reconstructions.png", "samples.png", "traversal.png"]),
+        })
+        {
+            var (code, _, stderr) = CliRunner.Run(["train", "--data", data, "--out", files[$"{name}.zip"], .. tiny, .. flags]);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            (code, _, stderr) = CliRunner.Run("report", "--model", files[$"{name}.zip"], "--data", data, "--out", files[name]);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            Assert.That(CheckFolder(files[name]), Is.EquivalentTo(expected), name);
+            (code, _, stderr) = CliRunner.Run("sample", "--model", files[$"{name}.zip"], "--out", files[$"{name}.png"]);
+            Assert.That(code, Is.EqualTo(name == "image" ? 0 : 2), $"{name}: a PNG grid of samples only for images; {stderr}");
+        }
+        string html = File.ReadAllText(Path.Combine(files["table"], "index.html"));
+        Assert.That(html, Does.Contain("How far the reconstructions of 120 rows miss each feature").And.Not.Contain("strokes"));
+    }
+
+    [Test]
     public void ReportOnAnIdxModelAddsReconstructionsSamplesAndATraversal()
     {
         var f = CliFixture.Get();
@@ -62,7 +92,7 @@ public class ReportTests
         var (code, _, stderr) = CliRunner.Run("report", "--model", f.ImageModel, "--data", f.Images, "--labels", f.Labels, "--out", files["r"]);
         Assert.That(code, Is.EqualTo(0), stderr);
         var pictures = CheckFolder(files["r"]);
-        Assert.That(pictures, Is.EquivalentTo(Tabular.Concat(["reconstructions.png", "samples.png", "traversal.png"])), "labels 0, 1, 2: no ROC curve");
+        Assert.That(pictures, Is.EquivalentTo(Common.Concat(["reconstructions.png", "samples.png", "traversal.png"])), "labels 0, 1, 2: no ROC curve");
         Assert.That(File.ReadAllText(Path.Combine(files["r"], "index.html")), Does.Contain("(60 rows, 36 features)"));
     }
 }

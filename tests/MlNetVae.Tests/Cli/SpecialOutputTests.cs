@@ -58,6 +58,28 @@ public class SpecialOutputTests
     }
 
     [Test]
+    public void AnUnwritableStderrNeverTurnsASuccessIntoACrash()
+    {
+        var f = CliFixture.Get();
+        using var files = new Files();
+        // The real process, its stderr on a full device: every progress line and note fails to write.
+        int Run(params string[] args)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
+            foreach (var a in new[] { "-c", "exec \"$0\" \"$@\" 2>/dev/full", Path.Combine(AppContext.BaseDirectory, "MlNetVae.Cli") }.Concat(args)) start.ArgumentList.Add(a);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        Assert.That(Run(["train", "--data", f.TrainCsv, "--label-column", "label", "--out", files["m.zip"], .. CliFixture.TinyTraining]), Is.EqualTo(0));
+        Assert.That(ModelFile.Load(files["m.zip"]).Model.Features, Is.EqualTo(6));
+        Assert.That(Run("embed", "--model", files["m.zip"], "--data", f.TestCsv, "--out", files["z.csv"]), Is.EqualTo(0));
+        Assert.That(File.ReadAllLines(files["z.csv"]), Has.Length.EqualTo(31));
+        Assert.That(Run("embed", "--model", files["none.zip"], "--data", f.TestCsv, "--out", files["y.csv"]), Is.EqualTo(2), "an error still exits 2; only its line is lost");
+    }
+
+    [Test]
     public void AReplacedFileKeepsItsPermissionBitsAndAFifoIsStreamedInto()
     {
         var f = CliFixture.Get();
