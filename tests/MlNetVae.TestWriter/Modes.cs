@@ -43,6 +43,18 @@ internal static class Modes
     }
 
     /// <summary>
+    /// Reloads <paramref name="model"/> in this new process with mlContext.Model.Load and the one call that restores the
+    /// VAE step, and prints its <see cref="PipelineBehaviour"/> on <paramref name="data"/> and the <paramref name="bad"/> files.
+    /// </summary>
+    public static int Restored(string model, string data, string[] bad)
+    {
+        var ml = new MLContext(seed: 1);
+        var pipeline = ml.Model.RestoreVariationalAutoencoder(ml.Model.Load(model, out var inputSchema));
+        Console.WriteLine(JsonSerializer.Serialize(PipelineBehaviour.Observe(pipeline, path => ViewDump.LoadTsv(ml, path, inputSchema), data, bad)));
+        return 0;
+    }
+
+    /// <summary>
     /// Scores a CLI model's data with ONNX Runtime asked for CUDA device 0, through two transformers (the fallback
     /// notice must come once per process, to the MLContext's log, printed here), and with ONNX Runtime on the CPU.
     /// </summary>

@@ -74,6 +74,6 @@ internal static class FeatureReader
             for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i];
         }
         int bad = destination.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
-        if (bad >= 0) throw new InvalidDataException($"column '{column}', row {rowIndex}, slot {bad}: expected a finite number, found {destination[bad]}");
+        if (bad >= 0) throw new InvalidDataException($"column '{column}', row {rowIndex}, slot {bad}: expected a finite number, found {destination[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 }

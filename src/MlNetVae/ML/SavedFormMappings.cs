@@ -82,7 +82,7 @@ internal static class FiniteRow
     public static T Check<T>(float[] features, T value)
     {
         int bad = features.AsSpan().IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
-        if (bad >= 0) throw new InvalidDataException($"the VAE's feature column, slot {bad}: expected a finite number, found {features[bad]}");
+        if (bad >= 0) throw new InvalidDataException($"the VAE's feature column, slot {bad}: expected a finite number, found {features[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return value;
     }
 }

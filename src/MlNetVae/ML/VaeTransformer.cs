@@ -187,7 +187,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
             int width = values.Length / Math.Max(1, outputs.Rows);
             int bad = values.AsSpan(0, rows * width).IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
             if (bad >= 0)
-                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is {values[bad]}; the model cannot score this row");
+                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; the model cannot score this row");
         }
     }
 

@@ -8,7 +8,7 @@ using MlNetVae.Spec;
 namespace MlNetVae.Tests.ML;
 
 /// <summary>One input row of the ML.NET tests: four readings driven by two hidden factors, and a 0/1 label.</summary>
-public sealed class SensorRow
+public sealed record SensorRow
 {
     public float A { get; set; }
     public float B { get; set; }
