@@ -5,7 +5,7 @@ namespace MlNetVae;
 /// deterministic (evaluated once, at z = the posterior mean) and so can be computed by an ONNX graph as well.
 /// AUROCs quoted are means from AnomalyBenchmark with default options: one-class Fashion-MNIST over the 10 classes
 /// (the image defaults: conv, Gaussian likelihood), breast cancer over 5 splits (the tables' defaults); Isolation Forest
-/// has 0.917 and 0.958. src/MlNetVae/Scores/README.md has the full tables, the dense Bernoulli image model's included.
+/// has 0.917 and 0.958. src/MlNetVae/Graph/SCORES.md has the full tables, the dense Bernoulli image model's included.
 /// </summary>
 public enum AnomalyScore
 {

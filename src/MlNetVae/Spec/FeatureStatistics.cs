@@ -44,7 +44,7 @@ internal sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, flo
             LikelihoodKind.Bernoulli => FeatureKind.Bernoulli,
             LikelihoodKind.Gaussian => FeatureKind.Gaussian,
             // Images: a learned variance per pixel makes ink where the class has none (a sandal's empty middle) costly,
-            // which the one-class benchmark rewards (Scores/README.md); tables: Bernoulli only for values in [0, 1].
+            // which the one-class benchmark rewards (Graph/SCORES.md); tables: Bernoulli only for values in [0, 1].
             _ => VaeSpec.WantsConvolutions(options) || !allUnit ? FeatureKind.Gaussian : FeatureKind.Bernoulli,
         };
         var layout = FeatureLayout.From(d, options.CategoricalGroups, numeric);
@@ -93,7 +93,7 @@ internal sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, flo
     /// squared error then dominates a batch, and the image model's training spiked and diverged on one Fashion-MNIST class
     /// and seed (class 7, seed 2, at epoch 32). With the floor (0.045-0.07 on the Fashion-MNIST classes, whose pooled
     /// standard deviations are 0.18-0.28) a pixel in [0, 1] standardizes to at most ~22, training ran smoothly on every
-    /// class and seed measured, and the one-class harness mean rose (0.9372 to 0.9398; src/MlNetVae/Scores/README.md).
+    /// class and seed measured, and the one-class harness mean rose (0.9372 to 0.9398; src/MlNetVae/Graph/SCORES.md).
     /// Tables keep the plain per-column standard deviation.
     /// </summary>
     internal const double ImageScaleFloor = 0.25;

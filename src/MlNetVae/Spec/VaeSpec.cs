@@ -190,7 +190,7 @@ public sealed record VaeSpec
     }
 
     /// <summary>
-    /// The score a user who sets none gets, the best of the one-class benchmarks (src/MlNetVae/Scores/README.md): on
+    /// The score a user who sets none gets, the best of the one-class benchmarks (src/MlNetVae/Graph/SCORES.md): on
     /// tables the corrected -ELBO, which needs no fitted statistics; on images, where a convolutional decoder also
     /// reconstructs much of what it never saw, the smoothed standardized sum: how far off the reconstruction is at the
     /// scale of parts rather than pixels, plus how unusual the code is.
@@ -199,7 +199,7 @@ public sealed record VaeSpec
 
     /// <summary>
     /// What a user who sets nothing gets: for images two stride-2 convolutions straight into an 8-dimensional latent
-    /// (the one-class benchmark's best, Scores/README.md), batch 128; for other wide inputs the reference VAE (400
+    /// (the one-class benchmark's best, Graph/SCORES.md), batch 128; for other wide inputs the reference VAE (400
     /// hidden, 20 latent, batch 128); for tables a smaller two-layer network and batch 32 (README "Defaults").
     /// </summary>
     internal static (int[] Hidden, int Latent, int Batch) Defaults(int features, bool convolutional)
