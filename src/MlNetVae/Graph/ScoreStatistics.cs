@@ -25,6 +25,9 @@ internal static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisLogMean = "score.mahalanobis_log_mean", MahalanobisLogScale = "score.mahalanobis_log_scale";
 
+    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.PixelError{T}"/> of the raw residual, [1] each.</summary>
+    public const string PixelErrorLogMean = "score.pixel_error_log_mean", PixelErrorLogScale = "score.pixel_error_log_scale";
+
     /// <summary>The names of the statistics <paramref name="score"/> reads for a model of <paramref name="spec"/>, traced from its formula.</summary>
     public static IReadOnlySet<string> ReadBy(VaeSpec spec, AnomalyScore score)
     {
@@ -47,7 +50,7 @@ internal static class ScoreStatistics
                 LatentCenter => [latentSize],
                 LatentWhitening => [latentSize, latentSize],
                 DivergenceMean or DivergenceScale or MahalanobisMean or MahalanobisScale or SmoothedErrorLogMean or SmoothedErrorLogScale
-                    or MahalanobisLogMean or MahalanobisLogScale => [1],
+                    or MahalanobisLogMean or MahalanobisLogScale or PixelErrorLogMean or PixelErrorLogScale => [1],
                 _ => throw new ArgumentException($"'{name}' is not a score statistic"),
             };
             var t = statistics[name];
