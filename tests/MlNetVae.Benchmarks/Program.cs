@@ -9,7 +9,7 @@ using MlNetVae.Benchmarks;
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
 //   defaults         default-score AUROC on the demo, breast cancer and the tabular sample, defaults vs an lr x batch sweep
 //   transform        the ML.NET transform vs ApplyOnnxModel on 10,000 test images; memory over 1,000,000 rows
-//   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
+//   anomaly          one-class AUROC of every score vs sklearn's detectors: Fashion-MNIST (full, 690 per class), sklearn's 8x8 digits, breast cancer
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
