@@ -163,6 +163,7 @@ public static class AnomalyBenchmark
     {
         "SmoothedReconstructionError" => "SmoothErr",
         "SmoothedStandardizedSum" => "SmoothStd",
+        "MultiscaleStandardizedSum" => "Multiscale",
         _ => name.Length <= 9 ? name : name[..9],
     };
 

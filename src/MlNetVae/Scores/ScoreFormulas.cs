@@ -65,25 +65,51 @@ internal static class ScoreFormulas
     /// once, to the residual): an error the size of a stroke or a part counts, a pixel-scale texture the decoder cannot
     /// reproduce on normal images as well counts little. Images only.
     /// </summary>
-    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
-    {
-        var (c, h, w) = spec.Image ?? throw new ArgumentException("the SmoothedReconstructionError and SmoothedStandardizedSum scores need images (VaeOptions.ImageShape)");
-        var residual = o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale)); // (rows, D), raw units
-        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
-    }
+    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        SmoothedError(o, spec, RawResidual(o, spec, p));
 
     /// <summary>
     /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
     /// its training mean and deviation, summed. Both are sums of squares with long right tails; on the log scale the two
     /// tails weigh alike and neither component's outliers swamp the other.
     /// </summary>
-    public static T SmoothedStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
+    public static T SmoothedStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Add(
+            StandardizedLog(o, SmoothedReconstructionError(o, spec, p), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
+            StandardizedLog(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
+
+    /// <summary>
+    /// <see cref="SmoothedStandardizedSum"/> plus the standardized log of the unsmoothed squared error in raw units
+    /// (<see cref="PixelError"/>): the error at pixel scale, where a missing or extra thin stroke shows (a 3x3 mean
+    /// divides a one-pixel line's error by nine), beside the error at the scale of parts and the code's distance.
+    /// Images only.
+    /// </summary>
+    public static T MultiscaleStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
     {
-        T FlooredLog(T value) => o.Log(o.Clamp(value, LogFloor, float.MaxValue));
-        return o.Add(
-            Standardized(o, FlooredLog(SmoothedReconstructionError(o, spec, p)), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
-            Standardized(o, FlooredLog(LatentMahalanobis(o, p)), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
+        var residual = RawResidual(o, spec, p);
+        return o.Add(o.Add(
+            StandardizedLog(o, PixelError(o, residual), ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale),
+            StandardizedLog(o, SmoothedError(o, spec, residual), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale)),
+            StandardizedLog(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
     }
+
+    /// <summary>The residual row - reconstruction in raw units (pixels), [rows, D].</summary>
+    internal static T RawResidual<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
+        o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale));
+
+    /// <summary>Sum of squares of a residual [rows, D], [rows, 1].</summary>
+    internal static T PixelError<T>(IOps<T> o, T residual) where T : class => o.RowSum(o.Square(residual));
+
+    /// <summary>Sum of squares of a residual [rows, D] after each pixel becomes the mean of its 3x3 neighbourhood, [rows, 1].</summary>
+    internal static T SmoothedError<T>(IOps<T> o, VaeSpec spec, T residual) where T : class
+    {
+        var (c, h, w) = spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
+        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
+    }
+
+    /// <summary>(ln max(value, <see cref="LogFloor"/>) - statistic mean) / statistic scale.</summary>
+    private static T StandardizedLog<T>(IOps<T> o, T value, string mean, string scale) where T : class =>
+        Standardized(o, o.Log(o.Clamp(value, LogFloor, float.MaxValue)), mean, scale);
 
     /// <summary>(value - statistic mean) / statistic scale, the z-score both standardized sums take of their terms.</summary>
     private static T Standardized<T>(IOps<T> o, T value, string mean, string scale) where T : class =>
@@ -103,16 +129,18 @@ internal static class ScoreFormulas
         AnomalyScore.StandardizedSum => StandardizedSum(o, spec, p),
         AnomalyScore.SmoothedReconstructionError => SmoothedReconstructionError(o, spec, p),
         AnomalyScore.SmoothedStandardizedSum => SmoothedStandardizedSum(o, spec, p),
+        AnomalyScore.MultiscaleStandardizedSum => MultiscaleStandardizedSum(o, spec, p),
         _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
     };
 
     /// <summary>True for the scores that read fitted statistics (<see cref="ScoreStatistics"/>).</summary>
     public static bool NeedsStatistics(AnomalyScore score) =>
-        score is AnomalyScore.LatentMahalanobis or AnomalyScore.Combined or AnomalyScore.StandardizedSum or AnomalyScore.SmoothedStandardizedSum;
+        score is AnomalyScore.LatentMahalanobis or AnomalyScore.Combined or AnomalyScore.StandardizedSum or AnomalyScore.SmoothedStandardizedSum
+            or AnomalyScore.MultiscaleStandardizedSum;
 
     /// <summary>True for the scores defined on images only (they smooth over pixel neighbourhoods).</summary>
     public static bool NeedsImages(AnomalyScore score) =>
-        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum;
+        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum or AnomalyScore.MultiscaleStandardizedSum;
 
     /// <summary>
     /// One importance sample's log-weight per row, [rows, 1], for IWAE (Burda et al. 2016):

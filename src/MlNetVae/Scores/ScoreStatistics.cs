@@ -5,8 +5,8 @@ using MlNetVae.Spec;
 namespace MlNetVae.Scores;
 
 /// <summary>
-/// The statistics of the training rows that <see cref="AnomalyScore.LatentMahalanobis"/>, <see cref="AnomalyScore.Combined"/>
-/// and <see cref="AnomalyScore.StandardizedSum"/> read, as named buffers (a small state dict the score formulas take
+/// The statistics of the training rows that <see cref="AnomalyScore.LatentMahalanobis"/>, <see cref="AnomalyScore.Combined"/>,
+/// the standardized sums and (images) the smoothed and multiscale sums read, as named buffers (a small state dict the score formulas take
 /// by name, like the model's own tensors).
 /// </summary>
 public static class ScoreStatistics
@@ -29,7 +29,15 @@ public static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each; image models only.</summary>
     public const string MahalanobisLogMean = "score.mahalanobis_log_mean", MahalanobisLogScale = "score.mahalanobis_log_scale";
 
-    private static readonly string[] ImageStatistics = [SmoothedErrorLogMean, SmoothedErrorLogScale, MahalanobisLogMean, MahalanobisLogScale];
+    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.PixelError"/> of the raw residual, [1] each; image models only.</summary>
+    public const string PixelErrorLogMean = "score.pixel_error_log_mean", PixelErrorLogScale = "score.pixel_error_log_scale";
+
+    /// <summary>
+    /// The image statistics by the version that added them, each group all or none: the smoothed score's, then the
+    /// multiscale score's. A model file saved before a group existed lacks it and stays readable.
+    /// </summary>
+    private static readonly string[][] ImageStatistics =
+        [[SmoothedErrorLogMean, SmoothedErrorLogScale, MahalanobisLogMean, MahalanobisLogScale], [PixelErrorLogMean, PixelErrorLogScale]];
 
     /// <summary>Fits the statistics on the rows the model was trained on: a flat [rows, D] buffer in raw units.</summary>
     public static StateDict Fit(VaeModelParameters model, ReadOnlySpan<float> rows, Compute? compute = null)
@@ -40,6 +48,7 @@ public static class ScoreStatistics
         bool images = model.Spec.Image is not null;
         var divergence = new double[n];
         var smoothedError = new double[images ? n : 0];
+        var pixelError = new double[images ? n : 0];
         var mean = new float[n][];
         var variance = new float[n][];
         var runner = new ManagedRunner(model, compute ?? Compute.Default);
@@ -47,7 +56,9 @@ public static class ScoreStatistics
         {
             var p = ScoreFormulas.Pass(o, model.Spec, raw);
             var divergence = ScoreFormulas.ReconstructionDivergence(o, model.Spec, p);
-            return images ? [divergence, p.Mean, o.Exp(p.LogVar), ScoreFormulas.SmoothedReconstructionError(o, model.Spec, p)] : [divergence, p.Mean, o.Exp(p.LogVar)];
+            if (!images) return [divergence, p.Mean, o.Exp(p.LogVar)];
+            var residual = ScoreFormulas.RawResidual(o, model.Spec, p);
+            return [divergence, p.Mean, o.Exp(p.LogVar), ScoreFormulas.SmoothedError(o, model.Spec, residual), ScoreFormulas.PixelError(o, residual)];
         }, (start, count, outputs) =>
         {
             for (int i = 0; i < count; i++)
@@ -55,7 +66,9 @@ public static class ScoreStatistics
                 divergence[start + i] = outputs[0].Value.Span[i];
                 mean[start + i] = outputs[1].Value.Row(i).ToArray();
                 variance[start + i] = outputs[2].Value.Row(i).ToArray();
-                if (images) smoothedError[start + i] = outputs[3].Value.Span[i];
+                if (!images) continue;
+                smoothedError[start + i] = outputs[3].Value.Span[i];
+                pixelError[start + i] = outputs[4].Value.Span[i];
             }
         });
         var (center, whitening) = LatentGaussian.Fit(mean, variance);
@@ -73,12 +86,16 @@ public static class ScoreStatistics
         {
             // The same floor as the score's own log, so a row's fitted and scored logs are one function.
             static double Log(double v) => Math.Log(Math.Max(v, ScoreFormulas.LogFloor));
-            var (em, es) = MeanAndScale(smoothedError.Select(Log).ToArray());
-            var (lm, ls) = MeanAndScale(mahalanobis.Select(Log).ToArray());
-            state.Set(SmoothedErrorLogMean, [1], [em]);
-            state.Set(SmoothedErrorLogScale, [1], [es]);
-            state.Set(MahalanobisLogMean, [1], [lm]);
-            state.Set(MahalanobisLogScale, [1], [ls]);
+            foreach (var (values, meanName, scaleName) in new[]
+            {
+                (smoothedError, SmoothedErrorLogMean, SmoothedErrorLogScale), (mahalanobis, MahalanobisLogMean, MahalanobisLogScale),
+                (pixelError, PixelErrorLogMean, PixelErrorLogScale),
+            })
+            {
+                var (m, sd) = MeanAndScale(values.Select(Log).ToArray());
+                state.Set(meanName, [1], [m]);
+                state.Set(scaleName, [1], [sd]);
+            }
         }
         return state;
     }
@@ -99,17 +116,18 @@ public static class ScoreStatistics
         }
         if (!(statistics[DivergenceScale].Data[0] > 0) || !(statistics[MahalanobisScale].Data[0] > 0))
             throw new ArgumentException("score statistics: the scales must be positive");
-        // The image statistics came with SmoothedStandardizedSum: models saved before it lack them and stay readable.
-        int present = ImageStatistics.Count(statistics.Contains);
-        if (present == 0) return;
-        if (present != ImageStatistics.Length) throw new ArgumentException($"score statistic '{ImageStatistics.First(n => !statistics.Contains(n))}' is missing");
-        foreach (var name in ImageStatistics)
+        foreach (var group in ImageStatistics)
         {
-            var t = statistics[name];
-            if (!t.Shape.SequenceEqual([1]) || !float.IsFinite(t.Data[0])) throw new ArgumentException($"score statistic '{name}' must be one finite value");
+            int present = group.Count(statistics.Contains);
+            if (present == 0) continue;
+            if (present != group.Length) throw new ArgumentException($"score statistic '{group.First(n => !statistics.Contains(n))}' is missing");
+            foreach (var name in group)
+            {
+                var t = statistics[name];
+                if (!t.Shape.SequenceEqual([1]) || !float.IsFinite(t.Data[0])) throw new ArgumentException($"score statistic '{name}' must be one finite value");
+                if (name.EndsWith("_scale", StringComparison.Ordinal) && !(t.Data[0] > 0)) throw new ArgumentException("score statistics: the scales must be positive");
+            }
         }
-        if (!(statistics[SmoothedErrorLogScale].Data[0] > 0) || !(statistics[MahalanobisLogScale].Data[0] > 0))
-            throw new ArgumentException("score statistics: the scales must be positive");
     }
 
     /// <summary>
@@ -122,7 +140,8 @@ public static class ScoreStatistics
             return $"the {score} score needs images (VaeOptions.ImageShape, --image-shape; IDX files set it), and this model reads table rows";
         if (!ScoreFormulas.NeedsStatistics(score)) return null;
         if (statistics is null) return $"the {score} score needs statistics of the training rows (ScoreStatistics.Fit), which the model lacks";
-        if (score == AnomalyScore.SmoothedStandardizedSum && !statistics.Contains(SmoothedErrorLogMean))
+        if (score == AnomalyScore.SmoothedStandardizedSum && !statistics.Contains(SmoothedErrorLogMean)
+            || score == AnomalyScore.MultiscaleStandardizedSum && !(statistics.Contains(SmoothedErrorLogMean) && statistics.Contains(PixelErrorLogMean)))
             return $"the {score} score needs the image statistics of the training rows, which this model's statistics (fitted by an earlier version) lack: fit them again with ScoreStatistics.Fit";
         return null;
     }

@@ -157,10 +157,10 @@ public sealed record VaeOptions
 
     /// <summary>
     /// The anomaly score the Score column holds; deterministic scores only. Null = chosen by the one-class benchmarks:
-    /// <see cref="AnomalyScore.SmoothedStandardizedSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
+    /// <see cref="AnomalyScore.MultiscaleStandardizedSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
     /// otherwise (<see cref="VaeSpec.Score"/> holds the choice).
     /// </summary>
-    [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, combined, standardizedsum, smoothedreconstructionerror (images only) or smoothedstandardizedsum (images' default)")]
+    [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, combined, standardizedsum, smoothedreconstructionerror, smoothedstandardizedsum (images only) or multiscalestandardizedsum (images' default)")]
     public AnomalyScore? Score { get; init; }
 
     /// <summary>

@@ -121,6 +121,7 @@ public class ScoreFormulaTests
         Assert.That(Deterministic.Where(ScoreFormulas.NeedsStatistics), Is.EquivalentTo(new[]
         {
             AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum, AnomalyScore.SmoothedStandardizedSum,
+            AnomalyScore.MultiscaleStandardizedSum,
         }));
     }
 
