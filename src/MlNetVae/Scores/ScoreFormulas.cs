@@ -79,19 +79,23 @@ internal static class ScoreFormulas
             StandardizedLog(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
 
     /// <summary>
-    /// <see cref="SmoothedStandardizedSum"/> plus the standardized log of the unsmoothed squared error in raw units
-    /// (<see cref="PixelError"/>): the error at pixel scale, where a missing or extra thin stroke shows (a 3x3 mean
-    /// divides a one-pixel line's error by nine), beside the error at the scale of parts and the code's distance.
-    /// Images only.
+    /// The standardized logs of the 3x3-smoothed error, of the latent distance at half weight and of the unsmoothed
+    /// squared error in raw units (<see cref="PixelError"/>) at a tenth: the parts term that wins on clothes, a distance
+    /// that helps there and misleads on small digit sets (so half), and the pixel-scale error where a missing or extra
+    /// thin stroke shows (a 3x3 mean divides a one-pixel line's error by nine). The weights are the ones that kept
+    /// every image set of the harness within 0.005 of its best configuration (Scores/README.md). Images only.
     /// </summary>
     public static T MultiscaleStandardizedSum<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class
     {
         var residual = RawResidual(o, spec, p);
         return o.Add(o.Add(
-            StandardizedLog(o, PixelError(o, residual), ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale),
-            StandardizedLog(o, SmoothedError(o, spec, residual), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale)),
-            StandardizedLog(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale));
+            StandardizedLog(o, SmoothedError(o, spec, residual), ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
+            o.Scale(StandardizedLog(o, LatentMahalanobis(o, p), ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale), MultiscaleDistanceWeight)),
+            o.Scale(StandardizedLog(o, PixelError(o, residual), ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale), MultiscalePixelWeight));
     }
+
+    /// <summary>The weights of <see cref="MultiscaleStandardizedSum"/>'s distance and pixel-error terms (the smoothed error weighs 1).</summary>
+    internal const float MultiscaleDistanceWeight = 0.5f, MultiscalePixelWeight = 0.1f;
 
     /// <summary>The residual row - reconstruction in raw units (pixels), [rows, D].</summary>
     internal static T RawResidual<T>(IOps<T> o, VaeSpec spec, PosteriorMeanPass<T> p) where T : class =>
