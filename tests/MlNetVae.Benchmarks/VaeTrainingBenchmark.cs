@@ -79,6 +79,16 @@ public static class VaeTrainingBenchmark
         LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackend.Managed,
     };
 
+    /// <summary>The default image model (two stride-2 convolutions, latent 8, Gaussian likelihood) on 28x28 images, on the managed engine.</summary>
+    internal static VaeOptions ImageOptions(int epochs, int threads) => new()
+    {
+        Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackend.Managed,
+    };
+
+    /// <summary>The model <paramref name="options"/> make of Fashion-MNIST rows, as the trainer resolves it.</summary>
+    internal static VaeSpec Spec(VaeOptions options, ReadOnlySpan<float> rows) =>
+        VaeSpec.Resolve(options, FeatureStatistics.Fit(rows, FashionMnist.Features, options).Layout);
+
     /// <summary>The same estimate as PyTorch's script: the mean negative ELBO with one z sample per test image.</summary>
     internal static double TestNegElbo(VaeModelParameters model, float[] test, int threads)
     {

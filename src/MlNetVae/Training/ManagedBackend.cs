@@ -31,6 +31,9 @@ internal sealed class ManagedBackend : ITrainingBackend
         _freeBits = options.FreeBits;
     }
 
+    /// <summary>The tape the steps are recorded on (the benchmarks' profile times its ops).</summary>
+    internal Tape Tape => _tape;
+
     public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight)
     {
         Fill(batch, noise, rows);
