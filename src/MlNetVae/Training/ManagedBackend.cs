@@ -38,13 +38,13 @@ internal sealed class ManagedBackend : ITrainingBackend
     {
         Fill(batch, noise, rows);
         _tape.Reset();
-        _weights.Parameters.ZeroGrad();
+        // The parameter gradients are zero here: the last Adam step cleared them (and a skipped step never filled them).
         var e = Elbo.Record(_ops, _spec, _tape.Input(_batch), _tape.Input(_noise), klWeight, _freeBits);
         float loss = e.Loss.Value.Span[0];
         if (float.IsFinite(loss))
         {
             _tape.Backward(e.Loss);
-            _adam.Step();
+            _adam.Step(clearGradients: true);
         }
         return new StepResult(loss, Mean(e.Reconstruction.Value.Span), Mean(e.Kl.Value.Span));
     }
