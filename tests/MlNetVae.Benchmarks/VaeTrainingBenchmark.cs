@@ -132,10 +132,12 @@ public static class VaeTrainingBenchmark
         return 2 * forward + inputGrads;
     }
 
-    internal static JsonDocument RunPeer(int epochs, int threads, bool conv = false)
+    /// <summary>Runs tests/reference/vae_fashion.py; <paramref name="trainRows"/> &gt; 0 trains on the first that many images only.</summary>
+    internal static JsonDocument RunPeer(int epochs, int threads, bool conv = false, int trainRows = 0)
     {
         string script = Path.Combine(RepoRoot(), "tests", "reference", "vae_fashion.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString(), .. conv ? new[] { "--conv" } : []])
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString(),
+            "--train-limit", trainRows.ToString(), .. conv ? new[] { "--conv" } : []])
         {
             RedirectStandardOutput = true,
         };
