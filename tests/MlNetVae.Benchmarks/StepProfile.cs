@@ -10,7 +10,7 @@ namespace MlNetVae.Benchmarks;
 /// Where one training step of the managed engine goes: the reference VAE and the default image model, each trained on
 /// Fashion-MNIST batches of 128 for a number of steps, with the tape timing every op (forward and backward) and the rest
 /// of the step (zeroing the parameter gradients, Adam, copying the batch in) timed as a whole. Ops are grouped by kind;
-/// GEMM-backed ops (matrix products, convolutions) carry their output shape. MB is the size of each op's output per step
+/// GEMM-backed ops (matrix products, Linear layers, convolutions, each with any ReLU folded into it) carry their output shape. MB is the size of each op's output per step
 /// (forward writes it, backward reads its gradient of the same size), a lower bound on the bytes the op moves.
 /// Usage: <c>profile [--model dense|conv] [--threads 2] [--steps 300]</c>.
 /// </summary>
@@ -93,5 +93,6 @@ public static class StepProfile
         return IsGemm(type) ? $"{type} [{string.Join(", ", node.Value.Shape.ToArray())}]" : type;
     }
 
-    private static bool IsGemm(string kind) => kind.StartsWith("MatMul", StringComparison.Ordinal) || kind.StartsWith("Conv", StringComparison.Ordinal);
+    private static bool IsGemm(string kind) =>
+        kind.StartsWith("MatMul", StringComparison.Ordinal) || kind.StartsWith("Linear", StringComparison.Ordinal) || kind.StartsWith("Conv", StringComparison.Ordinal);
 }

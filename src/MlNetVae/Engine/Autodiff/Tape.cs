@@ -73,7 +73,7 @@ public sealed partial class Tape
             var node = _nodes[i];
             if (!node.RequiresGrad) continue;
             node.Grad = Tensor.Resize(node.Grad, node.Value.Shape);
-            Clear(node.Grad.Span);
+            node.Grad.Clear();
         }
         if (!output.RequiresGrad) return;
         var seed = output.Grad!.Span;
@@ -84,23 +84,6 @@ public sealed partial class Tape
             if (_nodes[i].RequiresGrad) _nodes[i].Backward(Compute);
             Timings?.BackwardDone(i);
         }
-    }
-
-    // Large gradients (a convolution's output for a whole batch) are cleared on every thread.
-    private unsafe void Clear(Span<float> grad)
-    {
-        fixed (float* p = grad)
-        {
-            var body = new ClearBody { Target = p };
-            Compute.ForRanges(ref body, grad.Length);
-        }
-    }
-
-    private unsafe struct ClearBody : IRangeBody
-    {
-        public float* Target;
-
-        public readonly void Run(int start, int length) => new Span<float>(Target + start, length).Clear();
     }
 
     /// <summary>The node at the next position: the previous pass's one when it is the same op, else a new one.</summary>
