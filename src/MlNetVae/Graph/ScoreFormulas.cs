@@ -139,7 +139,8 @@ internal static class ScoreFormulas
         return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
     }
 
-    /// <summary>ln max(value, <see cref="SharedNumerics.LogFloor"/>): sums of squares are floored before their log, so an exact 0 gives a finite (very low) score.</summary>
+    /// <summary>ln max(value, <see cref="SharedNumerics.LogFloor"/>): sums of squares are floored before their log, so an exact 0 gives a finite
+    /// (very low) score.</summary>
     private static T FlooredLog<T>(IOps<T> o, T value) where T : class => o.Log(o.Clamp(value, SharedNumerics.LogFloor, float.MaxValue));
 
     /// <summary>A deterministic score by name; the sampled ones are not deterministic and are refused.</summary>

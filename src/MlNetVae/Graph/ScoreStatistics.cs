@@ -54,9 +54,11 @@ internal static class ScoreStatistics
                 _ => throw new ArgumentException($"'{name}' is not a score statistic"),
             };
             var t = statistics[name];
-            if (!t.Shape.SequenceEqual(shape)) throw new ArgumentException($"score statistic '{name}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", shape)}]");
+            if (!t.Shape.SequenceEqual(shape)) throw new ArgumentException($"score statistic '{name}' has shape [{string.Join(", ",
+                t.Shape)}], expected [{string.Join(", ", shape)}]");
             if (t.Data.Any(v => !float.IsFinite(v))) throw new ArgumentException($"score statistic '{name}' holds a non-finite value");
-            if (name.EndsWith("_scale", StringComparison.Ordinal) && !(t.Data[0] > 0)) throw new ArgumentException($"score statistic '{name}' must be positive");
+            if (name.EndsWith("_scale", StringComparison.Ordinal) && !(t.Data[0] > 0)) throw new ArgumentException($"score statistic '{name}' must be " +
+                $"positive");
         }
     }
 
@@ -72,6 +74,7 @@ internal static class ScoreStatistics
         if (absent is null) return null;
         return statistics is null
             ? $"the {score} score needs statistics of the training rows, which the model lacks (the estimator fits them when its score needs them)"
-            : $"the {score} score needs the statistic '{absent}' of the training rows, which this model lacks (its statistics were fitted for another score, or by an earlier version)";
+            : $"the {score} score needs the statistic '{absent}' of the training rows, which this model lacks (its statistics were fitted for another " +
+                $"score, or by an earlier version)";
     }
 }

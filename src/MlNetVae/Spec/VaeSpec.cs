@@ -74,7 +74,8 @@ public sealed record ConvLayer(string Weight, string Bias, ConvGeometry Geometry
     /// <inheritdoc/>
     public override int[] WeightShape => Geometry.WeightShape;
 
-    /// <summary>PyTorch reads fan_in from dimension 1 of the weight: in channels for a convolution, out channels for a transposed one, times the kernel area.</summary>
+    /// <summary>PyTorch reads fan_in from dimension 1 of the weight: in channels for a convolution, out channels for a transposed one, times the
+    /// kernel area.</summary>
     public override int FanIn => WeightShape[1] * Geometry.KernelHeight * Geometry.KernelWidth;
 }
 
@@ -104,7 +105,8 @@ public sealed record VaeSpec
         LatentSize = options.LatentSize!.Value;
         EncoderHidden = options.EncoderHidden!;
         DecoderHidden = options.DecoderHidden ?? EncoderHidden.Reverse().ToArray();
-        (Encoder, Decoder) = WantsConvolutions(options) ? ConvLayers(options) : (Dense("encoder", 0, [Features, .. EncoderHidden, 2 * LatentSize]), Dense("decoder", 0, [LatentSize, .. DecoderHidden, Features]));
+        (Encoder, Decoder) = WantsConvolutions(options) ? ConvLayers(options) : (Dense("encoder", 0, [Features, .. EncoderHidden, 2 * LatentSize]),
+            Dense("decoder", 0, [LatentSize, .. DecoderHidden, Features]));
         // Names are built once here: the training step looks them up without allocating.
         LogVarianceNames = layout.Blocks.Select(b => b.Kind == FeatureKind.Gaussian ? $"likelihood.{b.Start}.log_var" : "").ToArray();
         Tensors = ListTensors();
@@ -169,12 +171,15 @@ public sealed record VaeSpec
         ArgumentNullException.ThrowIfNull(layout);
         options.Validate();
         if (options.Architecture == Architecture.Conv && options.ImageShape is null)
-            throw new ArgumentException("VaeOptions.Architecture: convolutions need the image shape (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Architecture));
+            throw new ArgumentException("VaeOptions.Architecture: convolutions need the image shape (VaeOptions.ImageShape, --image-shape; IDX files " +
+                "set it)", nameof(VaeOptions.Architecture));
         if (options.Score is { } score && AnomalyScores.NeedsImages(score) && options.ImageShape is null)
-            throw new ArgumentException($"VaeOptions.Score: {score} smooths over pixel neighbourhoods and needs images (VaeOptions.ImageShape, --image-shape; IDX files set it)", nameof(VaeOptions.Score));
+            throw new ArgumentException($"VaeOptions.Score: {score} smooths over pixel neighbourhoods and needs images (VaeOptions.ImageShape, " +
+                $"--image-shape; IDX files set it)", nameof(VaeOptions.Score));
         var (hidden, latent, batch) = Defaults(layout.Features, WantsConvolutions(options), rows);
         if (options.ImageShape is { } image && image.Aggregate(1L, (a, b) => a * b) != layout.Features)
-            throw new ArgumentException($"VaeOptions.ImageShape: images of {string.Join("x", image)} hold {image.Aggregate(1L, (a, b) => a * b)} values, but the rows have {layout.Features} features", nameof(VaeOptions.ImageShape));
+            throw new ArgumentException($"VaeOptions.ImageShape: images of {string.Join("x", image)} hold {image.Aggregate(1L, (a,
+                b) => a * b)} values, but the rows have {layout.Features} features", nameof(VaeOptions.ImageShape));
         var resolved = options with
         {
             EncoderHidden = options.EncoderHidden ?? hidden,
@@ -251,7 +256,8 @@ public sealed record VaeSpec
             if (bad >= 0) throw new ArgumentException($"tensor '{t.Name}' holds the non-finite value {actual.Data[bad]} at {bad}");
         }
         int nonPositive = Array.FindIndex(state[InputScale].Data, s => !(s > 0));
-        if (nonPositive >= 0) throw new ArgumentException($"tensor '{InputScale}' holds the non-positive scale {state[InputScale].Data[nonPositive]} at {nonPositive}");
+        if (nonPositive >= 0) throw new ArgumentException($"tensor '{InputScale}' holds the non-positive scale {state[InputScale].Data[nonPositive]} " +
+            $"at {nonPositive}");
     }
 
     private IReadOnlyList<TensorSpec> ListTensors()
@@ -286,11 +292,13 @@ public sealed record VaeSpec
     /// <summary>The channels of the encoder's convolutions a user who sets nothing gets (README "Defaults").</summary>
     internal static readonly int[] DefaultConvChannels = [32, 64];
 
-    internal static bool WantsConvolutions(VaeOptions o) => o.Architecture == Architecture.Conv || o.Architecture == Architecture.Auto && o.ImageShape is not null;
+    internal static bool WantsConvolutions(VaeOptions o) =>
+        o.Architecture == Architecture.Conv || o.Architecture == Architecture.Auto && o.ImageShape is not null;
 
     /// <summary>Linear layers named as nn.Sequential numbers them (activations take the odd indices), from index <paramref name="first"/>.</summary>
     private static List<Layer> Dense(string prefix, int first, int[] sizes) =>
-        Enumerable.Range(0, sizes.Length - 1).Select(i => (Layer)new DenseLayer($"{prefix}.{first + 2 * i}.weight", $"{prefix}.{first + 2 * i}.bias", sizes[i], sizes[i + 1])).ToList();
+        Enumerable.Range(0, sizes.Length - 1).Select(i => (Layer)new DenseLayer($"{prefix}.{first + 2 * i}.weight", $"{prefix}.{first + 2 * i}.bias",
+            sizes[i], sizes[i + 1])).ToList();
 
     /// <summary>
     /// Image models: stride-2 convolutions (padding (kernel - 1) / 2) each halving the image, then dense layers to the
@@ -320,7 +328,8 @@ public sealed record VaeSpec
             var g = ConvGeometry.ConvTranspose2d(ic, ih, iw, oc, k, k, stride: 2, padding: pad,
                 outputPadding: oh - ((ih - 1) * 2 - 2 * pad + k), outputPaddingWidth: ow - ((iw - 1) * 2 - 2 * pad + k));
             if (g.OutHeight != oh || g.OutWidth != ow)
-                throw new ArgumentException($"VaeOptions.ConvKernel: a transposed convolution cannot bring {ih}x{iw} back to {oh}x{ow} with kernel {k}", nameof(VaeOptions.ConvKernel));
+                throw new ArgumentException($"VaeOptions.ConvKernel: a transposed convolution cannot bring {ih}x{iw} back to {oh}x{ow} with kernel " +
+                    $"{k}", nameof(VaeOptions.ConvKernel));
             decoder.Add(new ConvLayer($"decoder.{2 * decoder.Count}.weight", $"decoder.{2 * decoder.Count}.bias", g));
         }
         return (encoder, decoder);
@@ -339,7 +348,8 @@ public sealed record VaeSpec
         long budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
         if (bytes > budget)
             throw new ArgumentException(
-                $"VaeOptions: a {Features}-{string.Join("-", EncoderHidden)}-{LatentSize} model with batch {BatchSize} needs about {bytes >> 20} MB to train, more than half of the {budget >> 19} MB available; use smaller widths (--hidden, --latent) or a smaller --batch",
+                $"VaeOptions: a {Features}-{string.Join("-", EncoderHidden)}-{LatentSize} model with batch {BatchSize} needs about {bytes >> 20} MB to " +
+                    $"train, more than half of the {budget >> 19} MB available; use smaller widths (--hidden, --latent) or a smaller --batch",
                 parameters * 16 > budget ? nameof(VaeOptions.EncoderHidden) : nameof(VaeOptions.BatchSize));
     }
 }

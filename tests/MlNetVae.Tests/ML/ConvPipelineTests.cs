@@ -2,9 +2,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.ML;
 using MlNetVae.Spec;
+using MlNetVae.Tests.Cli.Data;
 using MlNetVae.Tests.Graph;
 using MlNetVae.TestWriter;
-using MlNetVae.Tests.Cli.Data;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;

@@ -27,7 +27,8 @@ internal sealed partial class Tape
     /// <summary>The node recorded at <paramref name="position"/> since the last <see cref="Reset"/>.</summary>
     internal Node this[int position] => position < _count ? _nodes[position] : throw new ArgumentOutOfRangeException(nameof(position));
 
-    /// <summary>When set, the tape stamps the time of every op it records and differentiates (the benchmarks' per-op profile); null costs one check per node.</summary>
+    /// <summary>When set, the tape stamps the time of every op it records and differentiates (the benchmarks' per-op profile); null costs one check
+    /// per node.</summary>
     internal TapeTimings? Timings { get; set; }
 
     /// <summary>Starts a new pass; nodes and buffers of the previous pass are recycled.</summary>

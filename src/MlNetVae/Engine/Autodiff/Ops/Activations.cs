@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace MlNetVae.Engine.Autodiff;
 

@@ -55,7 +55,8 @@ internal sealed class ConvNode : Node
         string op = transposed ? "convtranspose2d" : "conv2d";
         ArgumentNullException.ThrowIfNull(geometry);
         if (geometry.Transposed != transposed)
-            throw new ArgumentException($"{op} needs a geometry from ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}", nameof(geometry));
+            throw new ArgumentException($"{op} needs a geometry from ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}",
+                nameof(geometry));
         RequireMatrix(op, nameof(x), x);
         if (x.Value.Shape[1] != geometry.InFeatures)
             throw new ArgumentException($"{op} needs x [batch, {geometry.InFeatures}] for {geometry}, got {x.Value}", nameof(x));

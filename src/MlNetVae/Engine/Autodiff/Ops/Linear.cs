@@ -57,7 +57,8 @@ internal sealed class LinearNode : Node
         var dy = Grad!; // (rows, out)
         int rows = dy.Shape[0], outputs = dy.Shape[1], inputs = _x.Value.Shape[1];
         if (_relu) FusedRelu.Mask(compute, Value.Span, dy.Span);
-        if (_x.RequiresGrad) Gemm.Multiply(compute, false, false, rows, inputs, outputs, 1f, dy.Span, outputs, _w.Value.Span, inputs, 1f, _x.Grad!.Span, inputs);
+        if (_x.RequiresGrad) Gemm.Multiply(compute, false, false, rows, inputs, outputs, 1f, dy.Span, outputs, _w.Value.Span, inputs, 1f,
+            _x.Grad!.Span, inputs);
         if (_w.RequiresGrad) Gemm.Multiply(compute, true, false, outputs, inputs, rows, 1f, dy.Span, outputs, _x.Value.Span, inputs, 1f, _w.Grad!.Span, inputs);
         if (_b.RequiresGrad)
         {

@@ -1,5 +1,5 @@
-using MlNetVae.Engine.Kernels;
 using System.Numerics.Tensors;
+using MlNetVae.Engine.Kernels;
 
 namespace MlNetVae.Engine.Autodiff;
 
