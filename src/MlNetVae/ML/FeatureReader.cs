@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.Training;
@@ -63,6 +64,7 @@ internal static class FeatureReader
     }
 
     /// <summary>Densifies one row into <paramref name="destination"/> (D values), checking that every value is finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per row (see VaeCursor.MoveNext)
     public static void Copy(in VBuffer<float> row, Span<float> destination, string column, long rowIndex)
     {
         if (row.Length != destination.Length)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.Graph;
@@ -15,9 +16,9 @@ internal static class OutputGetters
     {
         Delegate getter = column.Output.Kind switch
         {
-            OutputKind.Single => (ValueGetter<float>)((ref float v) => v = values()[row()]),
-            OutputKind.Flag => (ValueGetter<bool>)((ref bool v) => v = threshold.IsAnomaly(values()[row()])),
-            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) =>
+            OutputKind.Single => (ValueGetter<float>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref float v) => v = values()[row()]),
+            OutputKind.Flag => (ValueGetter<bool>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref bool v) => v = threshold.IsAnomaly(values()[row()])),
+            _ => (ValueGetter<VBuffer<float>>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref VBuffer<float> v) =>
             {
                 int width = ((VectorDataViewType)column.Type).Size;
                 var source = values().AsSpan(row() * width, width); // before the editor: computing may throw
