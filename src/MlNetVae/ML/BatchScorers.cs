@@ -69,8 +69,11 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
                 if (UnavailableDevices.TryAdd(device, true) && host is not null)
                 {
                     using var channel = host.Start("ONNX Runtime");
-                    channel.Warning(MessageSensitivity.None, $"CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs " +
-                        $"on the CPU.");
+                    // The CPU package has no CUDA provider at all: then the fix is a package, not a driver.
+                    string why = OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")
+                        ? FirstLine(e.Message)
+                        : "this app's ONNX Runtime is the CPU build; add the MlNetVae.Gpu package for CUDA";
+                    channel.Warning(MessageSensitivity.None, $"CUDA device {device} is not available here ({why}); ONNX Runtime runs on the CPU.");
                 }
             }
         }

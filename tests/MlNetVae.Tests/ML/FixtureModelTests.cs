@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetVae.Cli;
+using MlNetVae.Cli.Data;
 using MlNetVae.Tests.Cli;
 using MlNetVae.Tests.Cli.Data;
 using MlNetVae.TestWriter;
@@ -10,14 +13,18 @@ using NUnit.Framework;
 namespace MlNetVae.Tests.ML;
 
 /// <summary>
-/// A model file written once by an earlier build (tests/reference/fixtures-ml) keeps loading, through the CLI's
-/// ModelFile.Load and through mlContext.Model.Load, and keeps scoring its rows as it did then.
+/// Model files written once by earlier builds keep loading, through the CLI's ModelFile.Load, through
+/// mlContext.Model.Load and through RestoreVariationalAutoencoder, and keep scoring their rows as they did then:
+/// tests/reference/fixtures-ml (the first release's saved form: a nested chain) and fixtures-ml-1.0.0 (this release's
+/// flat chain, written by the same writer). Each release adds its folder here and keeps the older ones.
 /// </summary>
-public class FixtureModelTests
+[TestFixture("fixtures-ml")]
+[TestFixture("fixtures-ml-1.0.0")]
+public class FixtureModelTests(string release)
 {
-    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "reference", "fixtures-ml");
+    private readonly string Folder = Path.Combine(AppContext.BaseDirectory, "reference", release);
 
-    private static FixtureModel.Scores Expected() =>
+    private FixtureModel.Scores Expected() =>
         JsonSerializer.Deserialize<FixtureModel.Scores>(File.ReadAllText(Path.Combine(Folder, FixtureModel.Expected)))!;
 
     /// <summary>
@@ -51,6 +58,21 @@ public class FixtureModelTests
         var now = FixtureModel.Compute(Folder); // ModelFile.Load (managed) and mlContext.Model.Load (ONNX Runtime)
         AssertSame(expected.ManagedScore, now.ManagedScore, expected.ManagedLabel, now.ManagedLabel, threshold, "ModelFile.Load");
         AssertSame(expected.OnnxScore, now.OnnxScore, expected.OnnxLabel, now.OnnxLabel, threshold, "mlContext.Model.Load");
+    }
+
+    [Test]
+    public void TheRestoredModelIsTheFittedTransformerWithTheSameScores()
+    {
+        var expected = Expected();
+        var ml = new MLContext(seed: 1);
+        var restored = ml.Model.RestoreVariationalAutoencoder(ml.Model.Load(Path.Combine(Folder, FixtureModel.Model), out _));
+        var vae = VaeTransformer.FindIn(restored);
+        Assert.That(vae, Is.Not.Null, "the restored pipeline holds the VAE transformer itself");
+        Assert.That(vae!.Threshold.Value, Is.EqualTo(double.Parse(expected.Threshold, CultureInfo.InvariantCulture)));
+        var rows = Dataset.Open(Path.Combine(Folder, FixtureModel.Data), null, null, null, ModelMetadata.Of(vae).Csv).View;
+        var scored = restored.Transform(rows);
+        AssertSame(expected.ManagedScore, scored.GetColumn<float>(vae.Options.ScoreColumnName).Select(ViewDump.Number).ToArray(), expected.ManagedLabel,
+            scored.GetColumn<bool>(vae.Options.PredictedLabelColumnName).ToArray(), vae.Threshold.Value, "RestoreVariationalAutoencoder");
     }
 
     [Test]

@@ -54,6 +54,7 @@ public class TrainingControlTests
         var notice = lines.Where(l => l.StartsWith("MLContext.Log warning: CUDA device 0 is not available here", StringComparison.Ordinal)).ToArray();
         Assert.That(notice, Has.Length.EqualTo(1), "said once for two transformers");
         Assert.That(notice[0], Does.EndWith("; ONNX Runtime runs on the CPU."));
+        Assert.That(notice[0], Does.Contain("the CPU build; add the MlNetVae.Gpu package"), "the tests run the core package's CPU ONNX Runtime: the fix is a package");
         Assert.That(lines.Length, Is.LessThanOrEqualTo(2), "besides the notice, at most ONNX Runtime's own one-time log line: " + stderr);
         var scores = JsonSerializer.Deserialize<Dictionary<string, string[]>>(stdout)!;
         Assert.That(scores["gpu"], Has.Length.EqualTo(30));
