@@ -30,8 +30,11 @@ public class TrainingLoopTests
 
     private static int Id(ReadOnlySpan<float> row) => (int)(row[2] - 0.5f);
 
-    private static TrainingResult Run(ScriptedBackend backend, VaeOptions options, int count, CancellationToken token = default) =>
-        TrainingLoop.Run(backend, Spec(options), Rows(count), count, null, token);
+    private static TrainingResult Run(ScriptedBackend backend, VaeOptions options, int count, CancellationToken token = default)
+    {
+        var rows = new RowsInMemory(Rows(count), count, D, options.ValidationFraction);
+        return TrainingLoop.Run(backend, Spec(options), rows, null, token) with { ValidationRows = rows.HeldOut };
+    }
 
     [Test]
     public void EachEpochTrainsOnEveryTrainingRowOnceInANewOrderAndNeverOnValidationRows()
