@@ -11,24 +11,11 @@ namespace MlNetVae.Tests.Training;
 /// </summary>
 public class StreamedRowsTests
 {
-    private const int D = 7, K = 2, Seed = 3;
+    private const int D = TrainingLoopTests.D, K = TrainingLoopTests.K, Seed = 3;
 
-    private static readonly FeatureLayout Layout = new([new(FeatureKind.Bernoulli, 0, 2), new(FeatureKind.Gaussian, 2, 2), new(FeatureKind.Categorical, 4, 3)]);
+    private static float[] Rows(int count) => TrainingLoopTests.Rows(count);
 
-    /// <summary>Row r: Bernoulli 0.3 and 0.8, Gaussian r + 0.5 (the row's id) and -r, category r mod 3.</summary>
-    private static float[] Rows(int count)
-    {
-        var rows = new float[count * D];
-        for (int r = 0; r < count; r++)
-        {
-            var row = rows.AsSpan(r * D, D);
-            (row[0], row[1], row[2], row[3]) = (0.3f, 0.8f, r + 0.5f, -r);
-            row[4 + r % 3] = 1;
-        }
-        return rows;
-    }
-
-    private static int Id(ReadOnlySpan<float> row) => (int)(row[2] - 0.5f);
+    private static int Id(ReadOnlySpan<float> row) => TrainingLoopTests.Id(row);
 
     private static VaeOptions Options(float validation = 0) => new() { EncoderHidden = [4], LatentSize = K, BatchSize = 16, Epochs = 3, Seed = Seed, ValidationFraction = validation };
 
@@ -38,7 +25,7 @@ public class StreamedRowsTests
     private static TrainingResult Run(ScriptedBackend backend, BlockSource source, VaeOptions options, int count, int poolRows, int validationRows = 1000, CancellationToken token = default)
     {
         using var rows = new StreamedRows(source, count - Held(count, options.ValidationFraction), options.ValidationFraction, Seed, 4L * D * poolRows, 4L * D * validationRows, token);
-        return TrainingLoop.Run(backend, VaeSpec.Resolve(options, Layout), rows, null, token);
+        return TrainingLoop.Run(backend, VaeSpec.Resolve(options, TrainingLoopTests.Layout), rows, null, token);
     }
 
     private static int[][] Epochs(ScriptedBackend backend, int epochs)
