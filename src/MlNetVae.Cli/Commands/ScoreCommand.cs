@@ -20,7 +20,8 @@ internal static class ScoreCommand
         var iwae = CommonOptions.Count("--iwae", 0, "importance samples for the iwae_nll column (0 = no column)");
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
-        var command = new Command("score", "write each row's anomaly score (higher = more unusual), its ELBO parts and its flag") { output, samples, iwae, seed, json };
+        var command = new Command("score", "write each row's anomaly score (higher = more unusual), its ELBO parts and its flag") { output, samples,
+            iwae, seed, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
@@ -41,7 +42,8 @@ internal static class ScoreCommand
             IEnumerable<IReadOnlyList<string>> Lines()
             {
                 int block = 0;
-                foreach (var chunk in ColumnChunks.Read(scored, ColumnChunks.BlockRows, RowsDataView.FeaturesColumn, o.ScoreColumnName, o.PredictedLabelColumnName))
+                foreach (var chunk in ColumnChunks.Read(scored, ColumnChunks.BlockRows, RowsDataView.FeaturesColumn, o.ScoreColumnName,
+                    o.PredictedLabelColumnName))
                 {
                     console.Cancellation.ThrowIfCancellationRequested();
                     var features = chunk[RowsDataView.FeaturesColumn];
@@ -69,7 +71,11 @@ internal static class ScoreCommand
 
             Outputs.WriteCsv(outPath, header, Lines(), console.Cancellation);
             console.Error.WriteLine($"scored {rows} rows; {flagged} above the threshold {model.Threshold.Value:G6}: {outPath}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN, @out = outPath });
+            if (parse.GetValue(json)) Outputs.Json(console, new
+            {
+                rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN,
+                @out = outPath
+            });
             return 0;
         });
         return command;

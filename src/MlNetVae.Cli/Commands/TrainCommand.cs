@@ -29,7 +29,8 @@ internal static class TrainCommand
             .Select(o => (Info: o, Flag: new Option<string?>("--" + o.Attribute.Flag) { Description = Help(o, defaults) }))
             .ToArray();
 
-        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn, output, signKey, json };
+        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn,
+            output, signKey, json };
         foreach (var (_, flag) in flags) command.Options.Add(flag);
         command.SetAction(parse =>
         {
@@ -52,7 +53,8 @@ internal static class TrainCommand
             bool copy = bytes > (long)options.MemoryBudgetMegabytes << 20;
             if (copy)
                 console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"mlnetvae: {dataset.Rows:N0} rows x {dataset.Features:N0} features ({bytes / 1048576.0:N0} MB as float32) exceed --memory-budget {options.MemoryBudgetMegabytes} MB: training in passes over a binary copy beside {outPath}, deleted at the end"));
+                    $"mlnetvae: {dataset.Rows:N0} rows x {dataset.Features:N0} features ({bytes / 1048576.0:N0} MB as float32) exceed " +
+                    $"--memory-budget {options.MemoryBudgetMegabytes} MB: training in passes over a binary copy beside {outPath}, deleted at the end"));
             var model = TrainingReporter.Run(console, options.Epochs, progress =>
             {
                 using var rows = copy ? BinaryCopy.Write(dataset, outPath, options.Epochs, progress, console.Cancellation) : null;
@@ -62,7 +64,8 @@ internal static class TrainCommand
             ModelFile.Save(model, outPath, key, console.Cancellation);
 
             var result = model.Training!;
-            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}{(key is null ? "" : ", signed")}");
+            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO " +
+                $"{result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}{(key is null ? "" : ", signed")}");
             if (parse.GetValue(json))
                 Outputs.Json(console, new Dictionary<string, object?>
                 {

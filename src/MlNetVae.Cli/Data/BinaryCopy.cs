@@ -33,7 +33,9 @@ internal sealed class BinaryCopy : IDisposable
         TempFiles.RemoveStale(target);
         var ml = new MLContext();
         var clock = Stopwatch.StartNew();
-        var features = ml.Transforms.SelectColumns(RowsDataView.FeaturesColumn).Fit(data.View).Transform(new Watched(data.View, rows => progress.Report(TrainingProgress.OfPass(TrainingPhase.Reading, epochs, rows, clock.Elapsed)), cancellation));
+        var watched = new Watched(data.View, rows => progress.Report(TrainingProgress.OfPass(TrainingPhase.Reading, epochs, rows, clock.Elapsed)),
+            cancellation);
+        var features = ml.Transforms.SelectColumns(RowsDataView.FeaturesColumn).Fit(data.View).Transform(watched);
         string path;
         using (var stream = TempFiles.Create(target, mode: null))
         {

@@ -29,7 +29,9 @@ public static class IdxFile
     }
 
     /// <summary>Reads a whole image file: its pixels as bytes, image after image, and the image count and size.</summary>
-    /// <exception cref="InvalidDataException">The file is not a well-formed unsigned-byte IDX file of rank 3, or declares more than <see cref="MaxBytes"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a well-formed unsigned-byte IDX file of rank 3, or declares more than <see cref="MaxBytes"/>.
+    /// </exception>
     public static IdxImages ReadImages(string path)
     {
         using var data = IdxData.Open(path, rank: 3, MaxBytes);
@@ -60,7 +62,10 @@ public static class IdxFile
 
         private string Shape => string.Join('x', Dims);
 
-        /// <summary>Opens <paramref name="path"/> and checks its header: magic, rank, dimensions (data at most <paramref name="maxBytes"/>), image size, and a plain file's length.</summary>
+        /// <summary>
+        /// Opens <paramref name="path"/> and checks its header: magic, rank, dimensions (data at most
+        /// <paramref name="maxBytes"/>), image size, and a plain file's length.
+        /// </summary>
         public static IdxData Open(string path, int rank, long maxBytes)
         {
             var input = InputFile.Open(path, text: false);
@@ -94,7 +99,8 @@ public static class IdxFile
                 if (value == 0) throw new InvalidDataException($"{path}: IDX dimension {d} is 0");
                 // At most 2^32 per dimension, and the product is checked as it grows: no overflow before a refusal.
                 if (count > maxBytes / value || count * value > maxBytes)
-                    throw new InvalidDataException($"{path}: the IDX header declares more than {maxBytes} bytes of data (dimension {d} is {value}); the limit is {maxBytes}");
+                    throw new InvalidDataException($"{path}: the IDX header declares more than {maxBytes} bytes of data (dimension {d} is {value}); the " +
+                        $"limit is {maxBytes}");
                 count *= value;
                 dims[d] = (int)value;
             }
@@ -105,7 +111,8 @@ public static class IdxFile
             {
                 long held = size - header.Length;
                 if (held < count) throw data.Truncated(held);
-                if (held > count) throw new InvalidDataException($"{path}: {held - count} bytes follow the {count} bytes of data the header declares ({data.Shape}); not a well-formed IDX file");
+                if (held > count) throw new InvalidDataException($"{path}: {held - count} bytes follow the {count} bytes of data the header declares " +
+                    $"({data.Shape}); not a well-formed IDX file");
             }
             return data;
         }

@@ -37,6 +37,7 @@ internal static class InputLimits
     {
         if (features > MaxFeatures)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: {why} {features:N0} features per row; the limit is {MaxFeatures:N0} (the default network trains on that many in under 1 GB of memory; more take gigabytes)"));
+                $"{source}: {why} {features:N0} features per row; the limit is {MaxFeatures:N0} (the default network trains on that many in under 1 GB " +
+                    $"of memory; more take gigabytes)"));
     }
 }

@@ -55,12 +55,8 @@ internal static class ScoreFormulas
     /// once, to the residual): an error the size of a stroke or a part counts, a pixel-scale texture the decoder cannot
     /// reproduce on normal images as well counts little. Images only.
     /// </summary>
-    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class
-    {
-        var (c, h, w) = spec.Image ?? throw new ArgumentException("the SmoothedReconstructionError and SmoothedStandardizedSum scores need images (VaeOptions.ImageShape)");
-        var residual = o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale)); // (rows, D), raw units
-        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
-    }
+    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
+        SmoothedError(o, spec, RawResidual(o, spec, p));
 
     /// <summary>
     /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
@@ -71,20 +67,37 @@ internal static class ScoreFormulas
         SumOfStandardized(o, spec, p, AnomalyScore.SmoothedStandardizedSum);
 
     /// <summary>
-    /// The terms a standardized sum z-scores, each with the statistics (its mean and deviation over the training rows)
-    /// it is standardized by; the fitter computes those statistics from these same terms.
+    /// The standardized logs of the 3x3-smoothed error, of the latent distance at half weight and of the unsmoothed
+    /// squared error in raw units (<see cref="PixelError"/>) at a tenth (<see cref="StandardizedTerms"/>): the parts term
+    /// that wins on clothes, a distance that helps there and misleads on small digit sets (so half), and the pixel-scale
+    /// error where a missing or extra thin stroke shows (a 3x3 mean divides a one-pixel line's error by nine). The weights
+    /// are the ones that kept every image set of the harness within 0.005 of its best configuration (Graph/SCORES.md).
+    /// Images only.
     /// </summary>
-    public static (ScoreTerm Term, string Mean, string Scale)[] StandardizedTerms(AnomalyScore score) => score switch
+    public static T MultiscaleStandardizedSum<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
+        SumOfStandardized(o, spec, p, AnomalyScore.MultiscaleStandardizedSum);
+
+    /// <summary>
+    /// The terms a standardized sum z-scores, each with the statistics (its mean and deviation over the training rows)
+    /// it is standardized by and its weight in the sum; the fitter computes those statistics from these same terms.
+    /// </summary>
+    public static (ScoreTerm Term, string Mean, string Scale, float Weight)[] StandardizedTerms(AnomalyScore score) => score switch
     {
         AnomalyScore.StandardizedSum =>
         [
-            (ScoreTerm.Divergence, ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale),
-            (ScoreTerm.Mahalanobis, ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale),
+            (ScoreTerm.Divergence, ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale, 1f),
+            (ScoreTerm.Mahalanobis, ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale, 1f),
         ],
         AnomalyScore.SmoothedStandardizedSum =>
         [
-            (ScoreTerm.SmoothedErrorLog, ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale),
-            (ScoreTerm.MahalanobisLog, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale),
+            (ScoreTerm.SmoothedErrorLog, ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, 1f),
+            (ScoreTerm.MahalanobisLog, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale, 1f),
+        ],
+        AnomalyScore.MultiscaleStandardizedSum =>
+        [
+            (ScoreTerm.SmoothedErrorLog, ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, 1f),
+            (ScoreTerm.MahalanobisLog, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale, 0.5f),
+            (ScoreTerm.PixelErrorLog, ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale, 0.1f),
         ],
         _ => [],
     };
@@ -95,22 +108,39 @@ internal static class ScoreFormulas
         ScoreTerm.Divergence => ReconstructionDivergence(o, spec, p),
         ScoreTerm.Mahalanobis => LatentMahalanobis(o, p),
         ScoreTerm.SmoothedErrorLog => FlooredLog(o, SmoothedReconstructionError(o, spec, p)),
+        ScoreTerm.PixelErrorLog => FlooredLog(o, PixelError(o, RawResidual(o, spec, p))),
         _ => FlooredLog(o, LatentMahalanobis(o, p)),
     };
 
-    /// <summary>Sum over the score's terms of (term - training mean) / training deviation.</summary>
+    /// <summary>Sum over the score's terms of weight x (term - training mean) / training deviation.</summary>
     private static T SumOfStandardized<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, AnomalyScore score) where T : class
     {
         T? sum = null;
-        foreach (var (term, mean, scale) in StandardizedTerms(score))
+        foreach (var (term, mean, scale, weight) in StandardizedTerms(score))
         {
             var z = o.Div(o.Sub(Term(o, spec, p, term), o.Buffer(mean)), o.Buffer(scale));
+            if (weight != 1f) z = o.Scale(z, weight);
             sum = sum is null ? z : o.Add(sum, z);
         }
         return sum!;
     }
 
-    /// <summary>ln max(value, <see cref="SharedNumerics.LogFloor"/>): sums of squares are floored before their log, so an exact 0 gives a finite (very low) score.</summary>
+    /// <summary>The residual row - reconstruction in raw units (pixels), [rows, D].</summary>
+    private static T RawResidual<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
+        o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale));
+
+    /// <summary>Sum of squares of a residual [rows, D], [rows, 1].</summary>
+    internal static T PixelError<T>(IOps<T> o, T residual) where T : class => o.RowSum(o.Square(residual));
+
+    /// <summary>Sum of squares of a residual [rows, D] after each pixel becomes the mean of its 3x3 neighbourhood, [rows, 1].</summary>
+    private static T SmoothedError<T>(IOps<T> o, VaeSpec spec, T residual) where T : class
+    {
+        var (c, h, w) = spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
+        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
+    }
+
+    /// <summary>ln max(value, <see cref="SharedNumerics.LogFloor"/>): sums of squares are floored before their log, so an exact 0 gives a finite
+    /// (very low) score.</summary>
     private static T FlooredLog<T>(IOps<T> o, T value) where T : class => o.Log(o.Clamp(value, SharedNumerics.LogFloor, float.MaxValue));
 
     /// <summary>A deterministic score by name; the sampled ones are not deterministic and are refused.</summary>
@@ -124,6 +154,7 @@ internal static class ScoreFormulas
         AnomalyScore.StandardizedSum => StandardizedSum(o, spec, p),
         AnomalyScore.SmoothedReconstructionError => SmoothedReconstructionError(o, spec, p),
         AnomalyScore.SmoothedStandardizedSum => SmoothedStandardizedSum(o, spec, p),
+        AnomalyScore.MultiscaleStandardizedSum => MultiscaleStandardizedSum(o, spec, p),
         _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
     };
 
@@ -151,4 +182,6 @@ internal enum ScoreTerm
     SmoothedErrorLog,
     /// <summary>The floored log of <see cref="ScoreFormulas.LatentMahalanobis{T}"/>.</summary>
     MahalanobisLog,
+    /// <summary>The floored log of <see cref="ScoreFormulas.PixelError{T}"/> of the raw residual.</summary>
+    PixelErrorLog,
 }

@@ -15,7 +15,8 @@ internal sealed class AnomalyScorer
 
     private readonly VaeInference _inference;
 
-    /// <summary>Scores with <paramref name="model"/> (which needs fitted statistics for the scores that read them) on <paramref name="threads"/> threads (0 = all cores).</summary>
+    /// <summary>Scores with <paramref name="model"/> (which needs fitted statistics for the scores that read them) on <paramref name="threads"/>
+    /// threads (0 = all cores).</summary>
     public AnomalyScorer(VaeModelParameters model, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -39,7 +39,8 @@ internal static class StatisticsFitter
             foreach (var block in blocks)
             {
                 int rows = RowCheck.Rows(block.Span, d);
-                runner.ForEachChunk(block.Span, rows, d, (o, raw, _) => record(o, new ForwardPass<Node>(o, model.Spec, raw)), (_, _, outputs) => consume(outputs));
+                runner.ForEachChunk(block.Span, rows, d, (o, raw, _) => record(o, new ForwardPass<Node>(o, model.Spec, raw)),
+                    (_, _, outputs) => consume(outputs));
                 n += rows;
             }
             if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
@@ -56,7 +57,8 @@ internal static class StatisticsFitter
         var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
         if (terms.Length == 0) return state;
         var (sums, squares) = (new double[terms.Length], new double[terms.Length]);
-        long count = Pass(model.WithScoreStatistics(state), (o, pass) => terms.Select(t => ScoreFormulas.Term(o, model.Spec, pass, t.Term)).ToArray(), outputs =>
+        long count = Pass(model.WithScoreStatistics(state), (o, pass) => terms.Select(t => ScoreFormulas.Term(o, model.Spec, pass, t.Term)).ToArray(),
+            outputs =>
         {
             for (int t = 0; t < terms.Length; t++)
                 foreach (float v in outputs[t].Value.Span)

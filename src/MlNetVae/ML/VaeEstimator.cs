@@ -54,7 +54,9 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or not a known-size Single vector.</exception>
     /// <exception cref="ArgumentException">Too few rows to train or to set the threshold.</exception>
-    /// <exception cref="InvalidDataException">A row holds NaN or infinity (the message names column, row and slot), or the rows changed between passes.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A row holds NaN or infinity (the message names column, row and slot), or the rows changed between passes.
+    /// </exception>
     /// <exception cref="TrainingDivergedException">Training diverged (the message names the epoch and a learning rate to try).</exception>
     public VaeTransformer Fit(IDataView input, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
@@ -68,7 +70,9 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         var (model, result, threshold) = firstPass.Rows is { } rows
             ? InMemory(rows, source.Features, logged, channel, cancellationToken)
             : Streamed(source, firstPass, logged, channel, cancellationToken);
-        channel.Info(MessageSensitivity.None, $"trained {result.History.Count} epochs on {firstPass.Count} rows{(firstPass.Rows is null ? " in passes" : "")} in {result.Seconds:F1} s; threshold {threshold.Value:G6} ({threshold.Method}, {threshold.Fraction:G3})");
+        string passes = firstPass.Rows is null ? " in passes" : "";
+        channel.Info(MessageSensitivity.None, $"trained {result.History.Count} epochs on {firstPass.Count} rows{passes} in {result.Seconds:F1} s; " +
+            $"threshold {threshold.Value:G6} ({threshold.Method}, {threshold.Fraction:G3})");
         return new VaeTransformer(model, model.Spec.Options, threshold, result, null, _host);
     }
 
@@ -91,9 +95,14 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         var scorer = new AnomalyScorer(model, Options.Threads);
         var (method, fraction) = Calibration;
         // A false-positive rate is calibrated on the held-out rows when training kept some, else on every training row.
-        var scores = scorer.Score(method == ThresholdMethod.FalsePositiveRate && result.ValidationRows is { Count: > 0 } held ? Picked(rows.Span, features, held) : rows.Span, score);
+        var calibration = method == ThresholdMethod.FalsePositiveRate && result.ValidationRows is { Count: > 0 } held
+            ? Picked(rows.Span, features, held)
+            : rows.Span;
+        var scores = scorer.Score(calibration, score);
         CheckCalibration(scores.Length, fraction, method, channel);
-        var threshold = method == ThresholdMethod.Contamination ? AnomalyThreshold.FromContamination(scores, fraction) : AnomalyThreshold.FromFalsePositiveRate(scores, fraction);
+        var threshold = method == ThresholdMethod.Contamination
+            ? AnomalyThreshold.FromContamination(scores, fraction)
+            : AnomalyThreshold.FromFalsePositiveRate(scores, fraction);
         return (model, result, threshold);
     }
 
@@ -113,7 +122,8 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         int seed = Options.Seed!.Value;
         float validation = Options.ValidationFraction;
         Func<ulong, bool>? heldOut = method == ThresholdMethod.FalsePositiveRate && validation > 0 ? key => Holdout.IsHeldOut(key, seed, validation) : null;
-        float value = ScoringPasses.Threshold(new AnomalyScorer(model, Options.Threads), score, rows, heldOut, fraction, (long)Options.MemoryBudgetMegabytes << 20,
+        float value = ScoringPasses.Threshold(new AnomalyScorer(model, Options.Threads), score, rows, heldOut, fraction,
+            (long)Options.MemoryBudgetMegabytes << 20,
             count => CheckCalibration(count, fraction, method, channel));
         return (model, result, new AnomalyThreshold(value, method, fraction));
     }
@@ -127,9 +137,11 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
     private static void CheckRowCount(long rows, IChannel channel)
     {
         if (rows < MinimumRows)
-            throw new ArgumentException($"the input has {rows} rows; the VAE needs at least {MinimumRows} to train and set a threshold (and hundreds or more for a reliable one)");
+            throw new ArgumentException($"the input has {rows} rows; the VAE needs at least {MinimumRows} to train and set a threshold (and hundreds " +
+                $"or more for a reliable one)");
         if (rows < FewRows)
-            channel.Warning(MessageSensitivity.None, $"only {rows} rows to train on: the model and its threshold will be rough (a VAE wants {FewRows} rows or more)");
+            channel.Warning(MessageSensitivity.None, $"only {rows} rows to train on: the model and its threshold will be rough (a VAE wants {FewRows} " +
+                $"rows or more)");
     }
 
     /// <summary>
@@ -141,9 +153,12 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         string rows = method == ThresholdMethod.Contamination ? "training rows" : "held-out rows";
         double tail = count * fraction;
         if (tail < 1)
-            throw new ArgumentException($"{count} {rows} cannot set a threshold for a {(method == ThresholdMethod.Contamination ? "contamination" : "false-positive rate")} of {fraction:G3}: it needs at least {Math.Ceiling(1 / fraction):F0}");
+            throw new ArgumentException($"{count} {rows} cannot set a threshold for a " +
+                $"{(method == ThresholdMethod.Contamination ? "contamination" : "false-positive rate")} of {fraction:G3}: it needs at least " +
+                $"{Math.Ceiling(1 / fraction):F0}");
         if (tail < 10)
-            channel.Warning(MessageSensitivity.None, $"the threshold rests on the {Math.Floor(tail):F0} highest scores of {count} {rows}: it will move a lot with more data");
+            channel.Warning(MessageSensitivity.None, $"the threshold rests on the {Math.Floor(tail):F0} highest scores of {count} {rows}: it " +
+                $"will move a lot with more data");
     }
 
     /// <summary>The rows of <paramref name="rows"/> at the indices <paramref name="held"/>, in that order.</summary>
@@ -161,7 +176,8 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         {
             inner?.Report(value);
             if (value.Epoch > 0 && value.Step == value.StepsPerEpoch)
-                channel.Info(MessageSensitivity.None, $"epoch {value.Epoch}/{value.Epochs}: loss {value.Loss:G5}, reconstruction {value.Reconstruction:G5}, KL {value.Kl:G5}" +
+                channel.Info(MessageSensitivity.None, $"epoch {value.Epoch}/{value.Epochs}: loss {value.Loss:G5}, reconstruction " +
+                    $"{value.Reconstruction:G5}, KL {value.Kl:G5}" +
                     (value.ValidationNegElbo is double v ? $", validation -ELBO {v:G5}" : "") + $", {value.SamplesPerSecond:F0} rows/s");
         }
     }

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
-using Microsoft.ML;
 using MlNetVae.Engine;
 using MlNetVae.Graph;
 using MlNetVae.Inference;
@@ -103,7 +103,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     {
         ArgumentNullException.ThrowIfNull(change);
         var options = change(Options);
-        if ((options.Score ?? AnomalyScore) != AnomalyScore) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
+        if ((options.Score ?? AnomalyScore) != AnomalyScore) throw new ArgumentException("the score is fixed when the model is fitted (its threshold " +
+            "is on that score's scale)");
         return new(Model, options, Threshold, Training, Metadata, _host);
     }
 
@@ -127,7 +128,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
         AnomalyThreshold.CheckFraction(rate, "false-positive rate");
         var column = VaeSchema.FeatureColumn(normalRows.Schema, Options.FeatureColumnName, Model.Features);
         var rows = new DataViewBlocks(normalRows, column).Read(null, CancellationToken.None);
-        float value = ScoringPasses.Threshold(new AnomalyScorer(Model, Options.Threads), AnomalyScore, rows, null, rate, (long)Options.MemoryBudgetMegabytes << 20, _ => { });
+        float value = ScoringPasses.Threshold(new AnomalyScorer(Model, Options.Threads), AnomalyScore, rows, null, rate,
+            (long)Options.MemoryBudgetMegabytes << 20, _ => { });
         return WithThreshold(new AnomalyThreshold(value, ThresholdMethod.FalsePositiveRate, rate));
     }
 
@@ -170,7 +172,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     /// scorer.onnx for this transformer: its score, every output, the PredictedLabel threshold (float32, as the graph
     /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
     /// </summary>
-    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value, SavedMetadata(), prefix));
+    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value,
+        SavedMetadata(), prefix));
 
     /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
     internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
@@ -189,7 +192,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
             int width = values.Length / Math.Max(1, outputs.Rows);
             int bad = values.AsSpan(0, rows * width).IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
             if (bad >= 0)
-                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; the model cannot score this row");
+                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is " +
+                    $"{values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; the model cannot score this row");
         }
     }
 
@@ -212,11 +216,13 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
         var m = imported.Metadata;
         try
         {
-            var threshold = JsonSerializer.Deserialize<AnomalyThreshold>(m.TryGetValue(SavedKeys.Threshold, out var t) ? t : throw new InvalidDataException($"metadata '{SavedKeys.Threshold}' is missing"), SavedKeys.Json)
+            var threshold = JsonSerializer.Deserialize<AnomalyThreshold>(m.TryGetValue(SavedKeys.Threshold,
+                out var t) ? t : throw new InvalidDataException($"metadata '{SavedKeys.Threshold}' is missing"), SavedKeys.Json)
                 ?? throw new InvalidDataException("the threshold is empty");
             if (!double.IsFinite(threshold.Value)) throw new InvalidDataException("the threshold is not a finite number");
             var training = m.TryGetValue(SavedKeys.Training, out var h) ? JsonSerializer.Deserialize<TrainingResult>(h, SavedKeys.Json) : null;
-            var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
+            var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix,
+                StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
             return new VaeTransformer(imported.Model, imported.Model.Spec.Options, threshold, training, user, env);
         }
         catch (JsonException e)

@@ -26,7 +26,8 @@ internal sealed class FeatureMoments
         ArgumentNullException.ThrowIfNull(options);
         if (features < 1) throw new ArgumentException("rows have no features");
         _options = options;
-        _categorical = FeatureLayout.From(features, options.CategoricalGroups, FeatureKind.Gaussian).Kinds().Select(k => k == FeatureKind.Categorical).ToArray();
+        _categorical = FeatureLayout.From(features, options.CategoricalGroups, FeatureKind.Gaussian).Kinds()
+            .Select(k => k == FeatureKind.Categorical).ToArray();
         (_min, _max, _shift) = (new float[features], new float[features], new float[features]);
         Array.Fill(_min, float.PositiveInfinity);
         Array.Fill(_max, float.NegativeInfinity);
@@ -109,7 +110,8 @@ internal sealed class FeatureMoments
             if (kinds[c] == FeatureKind.Categorical && _notBinary[c] is { Row: >= 0 } bad)
                 throw new ArgumentException($"row {bad.Row}, feature {c}: {bad.Value} in a one-hot categorical slot, expected 0 or 1");
             if (kinds[c] == FeatureKind.Bernoulli && _outsideUnit[c] is { Row: >= 0 } outside)
-                throw new ArgumentException($"row {outside.Row}, feature {c}: {outside.Value} is outside [0, 1], which a Bernoulli likelihood needs (use the Gaussian likelihood for real values)");
+                throw new ArgumentException($"row {outside.Row}, feature {c}: {outside.Value} is outside [0, 1], which a Bernoulli likelihood needs " +
+                    $"(use the Gaussian likelihood for real values)");
         }
         var mean = new float[d];
         var variance = new double[d];

@@ -30,7 +30,8 @@ internal sealed class StreamedRows : ITrainingRows
     /// <param name="poolBytes">Memory for the shuffle pool.</param>
     /// <param name="validationBytes">Memory for the held-out rows the validation -ELBO is measured on.</param>
     /// <param name="cancellationToken">Stops a pass between blocks.</param>
-    public StreamedRows(IRowBlockSource source, long trainRows, float validationFraction, int seed, long poolBytes, long validationBytes, CancellationToken cancellationToken)
+    public StreamedRows(IRowBlockSource source, long trainRows, float validationFraction, int seed, long poolBytes, long validationBytes,
+        CancellationToken cancellationToken)
     {
         _source = source;
         _d = source.Features;
@@ -113,7 +114,9 @@ internal sealed class StreamedRows : ITrainingRows
     }
 
     private InvalidDataException Changed() => new(
-        $"the data changed between passes: the first pass found {TrainRows} rows to train on, epoch {_epoch} found {(_trained > TrainRows ? "more" : $"{_trained}")}; training from an IDataView too large for memory reads it once per epoch and needs the same rows every time");
+        $"the data changed between passes: the first pass found {TrainRows} rows to train on, epoch {_epoch} found " +
+        $"{(_trained > TrainRows ? "more" : $"{_trained}")}; training from an IDataView too large for memory reads it once per epoch and needs " +
+        $"the same rows every time");
 
     /// <summary>
     /// The held-out rows kept for the validation -ELBO, at most <c>capacity</c>: those whose hold-out hash lies below a

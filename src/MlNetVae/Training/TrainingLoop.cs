@@ -61,7 +61,8 @@ internal static class TrainingLoop
                 rng.FillNormal(noise.AsSpan(0, n * k));
                 var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
                 if (!float.IsFinite(r.Loss))
-                    throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
+                    throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate " +
+                        $"of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
                 if (double.IsNaN(firstLoss)) firstLoss = r.Loss;
                 lossSum += r.Loss * (double)n;
                 reconSum += r.Reconstruction * n;
@@ -70,26 +71,33 @@ internal static class TrainingLoop
                 samples += n;
                 if (progress is not null && step % ReportEverySteps == 0 && step < steps)
                     progress.Report(new TrainingProgress(epoch, o.Epochs, step, steps, lossSum / seen, reconSum / seen, klSum / seen,
-                        history.Count > 0 ? history[^1].ValidationNegElbo : null, samples / clock.Elapsed.TotalSeconds, clock.Elapsed) { RowsRead = rows.RowsRead });
+                        history.Count > 0 ? history[^1].ValidationNegElbo : null, samples / clock.Elapsed.TotalSeconds, clock.Elapsed)
+                    {
+                        RowsRead = rows.RowsRead,
+                    });
             }
             double meanLoss = lossSum / seen;
             if (meanLoss > DivergedFactor * Math.Abs(firstLoss) && meanLoss > firstLoss + DivergedMargin)
-                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to {meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
+                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to " +
+                    $"{meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
 
             // Streamed rows have gathered their held-out rows once the first epoch has read them all.
             if (epoch == 1 && rows.Validation.Length > 0) validation = Validation.Create(rows.Validation.Span, d, k, o.Seed!.Value);
             double? validationNegElbo = validation?.NegElbo(backend);
             history.Add(new EpochSummary(epoch, meanLoss, (reconSum + klSum) / seen, reconSum / seen, klSum / seen, validationNegElbo));
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, meanLoss, reconSum / seen, klSum / seen,
-                validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed) { RowsRead = rows.RowsRead });
+                validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed)
+            {
+                RowsRead = rows.RowsRead,
+            });
 
             if (validationNegElbo is not double v || o.Patience == 0) { bestEpoch = epoch; continue; }
             if (v < bestValidation)
             {
                 (bestValidation, bestEpoch, sinceBest) = (v, epoch, 0);
-                if (o.Patience > 0) best = backend.State();
+                best = backend.State();
             }
-            else if (o.Patience > 0 && ++sinceBest >= o.Patience)
+            else if (++sinceBest >= o.Patience)
             {
                 stoppedEarly = epoch < o.Epochs;
                 break;

@@ -25,7 +25,11 @@ public sealed record TrainingProgress(
 
     /// <summary>A report from a pass outside the epochs: epoch 0, the rows read as the step.</summary>
     internal static TrainingProgress OfPass(TrainingPhase phase, int epochs, long rows, TimeSpan elapsed) =>
-        new(0, epochs, (int)Math.Min(rows, int.MaxValue), 0, 0, 0, 0, null, rows / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed) { Phase = phase, RowsRead = rows };
+        new(0, epochs, (int)Math.Min(rows, int.MaxValue), 0, 0, 0, 0, null, rows / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed)
+        {
+            Phase = phase,
+            RowsRead = rows,
+        };
 }
 
 /// <summary>The passes <c>Fit</c> makes over its data.</summary>

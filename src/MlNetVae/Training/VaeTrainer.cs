@@ -19,7 +19,7 @@ internal static class VaeTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var statistics = FeatureStatistics.Fit(rows.Span, features, options);
-        var spec = VaeSpec.Resolve(options, statistics.Layout);
+        var spec = VaeSpec.Resolve(options, statistics.Layout, rows.Length / features);
         var initial = spec.Initialize(statistics, spec.Options.Seed!.Value);
         return Train(spec, initial, rows, progress, cancellationToken);
     }
@@ -49,7 +49,7 @@ internal static class VaeTrainer
         ArgumentNullException.ThrowIfNull(options);
         var moments = firstPass.Moments ?? throw new ArgumentException("the first pass kept the rows in memory: train on them there");
         var statistics = moments.Fit();
-        var spec = VaeSpec.Resolve(options, statistics.Layout);
+        var spec = VaeSpec.Resolve(options, statistics.Layout, (int)Math.Min(firstPass.Count, int.MaxValue));
         var initial = spec.Initialize(statistics, spec.Options.Seed!.Value);
         long trainRows = firstPass.Count - firstPass.HeldOut;
         if (trainRows < 1) throw new ArgumentException($"{firstPass.Count} rows leave none for training after the validation split");
