@@ -5,7 +5,9 @@ namespace MlNetVae.Cli;
 
 /// <summary>
 /// Shows training progress on stderr: a live Spectre.Console bar with loss, KL and ETA on a terminal, or one plain
-/// line per epoch otherwise (CI logs, pipes, tests), where redrawn bars would be noise.
+/// line per epoch otherwise (CI logs, pipes, tests), where redrawn bars would be noise. The passes outside the epochs
+/// (reading the rows, scoring them after training) show the rows read: on the bar as they come, as plain lines every
+/// million rows.
 /// </summary>
 internal static class TrainingReporter
 {
@@ -29,6 +31,10 @@ internal static class TrainingReporter
         return $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F3}  KL {p.Kl:F3}{validation}  {p.SamplesPerSecond:F0} rows/s  ETA {Eta(p):mm\\:ss}";
     }
 
+    /// <summary>A pass outside the epochs: what it does and how many rows it has read.</summary>
+    private static string Pass(TrainingProgress p) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{(p.Phase == TrainingPhase.Scoring ? "scoring" : "reading")} rows: {p.RowsRead:N0}");
+
     private static TimeSpan Eta(TrainingProgress p)
     {
         double done = p.Epoch - 1 + p.Step / (double)p.StepsPerEpoch;
@@ -37,9 +43,21 @@ internal static class TrainingReporter
 
     private sealed class PlainLines(TextWriter error) : IProgress<TrainingProgress>
     {
+        private const long RowsPerLine = 1_000_000;
+        private long _printed;
+
         public void Report(TrainingProgress value)
         {
-            if (value.Step == value.StepsPerEpoch) error.WriteLine(Line(value));
+            if (value.Epoch > 0)
+            {
+                _printed = 0;
+                if (value.Step == value.StepsPerEpoch) error.WriteLine(Line(value));
+            }
+            else if (value.RowsRead / RowsPerLine > _printed / RowsPerLine || value.RowsRead < _printed)
+            {
+                if (value.RowsRead >= RowsPerLine) error.WriteLine(Pass(value));
+                _printed = value.RowsRead;
+            }
         }
     }
 
@@ -49,7 +67,7 @@ internal static class TrainingReporter
         {
             if (value.Epoch == 0)
             {
-                task.Description = Markup.Escape($"reading rows: {value.Step}");
+                task.Description = Markup.Escape(Pass(value));
                 return;
             }
             task.Value = value.Epoch - 1 + value.Step / (double)value.StepsPerEpoch;

@@ -12,6 +12,7 @@ using MlNetVae.Benchmarks;
 //   limit            peak OpenBLAS sgemm on 1 and 2 threads, both models' FLOPs per training sample and GEMM-bound limits
 //   profile          time per op kind of one training step of the reference VAE and of the default image model
 //   anomaly          one-class AUROC of every score vs sklearn's detectors: Fashion-MNIST (full, 690 per class), sklearn's 8x8 digits, breast cancer
+//   stream           training on data larger than memory: make a table, fit it (peak memory), quality and speed vs in memory
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
@@ -24,5 +25,6 @@ switch (args)
     case ["limit", ..]: MachineLimit.Run(); break;
     case ["profile", ..]: StepProfile.Run(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
+    case ["stream", ..]: StreamBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
 }

@@ -23,7 +23,7 @@ public static class ScorerBenchmark
     private static VaeModelParameters Model(float[] train)
     {
         var options = new VaeOptions { Epochs = 1, Likelihood = LikelihoodKind.Bernoulli, EncoderHidden = [400], LatentSize = 20, Backend = TrainingBackends.Managed };
-        return VaeTrainer.Train(train.AsSpan(0, 10_000 * FashionMnist.Features), FashionMnist.Features, options).Model;
+        return VaeTrainer.Train(train.AsMemory(0, 10_000 * FashionMnist.Features), FashionMnist.Features, options).Model;
     }
 
     /// <summary>Managed vs ONNX Runtime on one thread, batch 1 and 1024: median rows/s over alternating rounds.</summary>

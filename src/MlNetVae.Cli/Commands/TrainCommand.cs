@@ -42,15 +42,24 @@ internal static class TrainCommand
             options = Validated(options, flags);
             using var key = parse.GetValue(signKey) is string keyPath ? PemKey.Read(keyPath, signKey.Name, signing: true) : null;
             var dataset = Dataset.Open(parse.GetValue(data)!, parse.GetValue(labels), parse.GetValue(keepClass), parse.GetValue(labelColumn));
-            if (dataset.Rows is long rows) InputLimits.CheckTrainingSize(dataset.Source, rows, dataset.Features);
             foreach (var warning in dataset.Warnings) console.Error.WriteLine($"mlnetvae: warning: {warning}");
             if (dataset.Csv is { } csv) options = options with { CategoricalGroups = csv.CategoricalGroups.ToArray() };
             // IDX images declare their shape, so the image architecture (convolutions) is picked with no flag.
             if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
 
             var estimator = console.Estimator(options);
-            var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))
-                .WithMetadata(ModelMetadata.For(dataset));
+            // Rows beyond the memory budget train in passes; a binary copy spares each pass the parsing, and shuffles.
+            long bytes = (dataset.Rows ?? 0) * dataset.Features * 4L;
+            bool copy = bytes > (long)options.MemoryBudgetMegabytes << 20;
+            if (copy)
+                console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"mlnetvae: {dataset.Rows:N0} rows x {dataset.Features:N0} features ({bytes / 1048576.0:N0} MB as float32) exceed " +
+                    $"--memory-budget {options.MemoryBudgetMegabytes} MB: training in passes over a binary copy beside {outPath}, deleted at the end"));
+            var model = TrainingReporter.Run(console, options.Epochs, progress =>
+            {
+                using var rows = copy ? BinaryCopy.Write(dataset, outPath, options.Epochs, progress, console.Cancellation) : null;
+                return estimator.Fit(rows?.View ?? dataset.View, progress, console.Cancellation);
+            }).WithMetadata(ModelMetadata.For(dataset));
             // A signal that arrived after the last step, even one the training loop never saw, stops the save.
             ModelFile.Save(model, outPath, key, console.Cancellation);
 

@@ -79,38 +79,39 @@ internal sealed record Dataset(IDataView View, string Source, long? Rows, IReadO
     {
         if (labelColumn is not null) throw new ArgumentException("--label-column names a CSV column; IDX images take their labels from --labels");
         if (keepClass is not null && labelsPath is null) throw new ArgumentException("--class needs --labels (the IDX label file)");
-        var images = IdxFile.ReadImages(path);
-        float[]? labels = null;
+        var images = IdxFile.OpenImages(path);
+        byte[]? labels = null;
         if (labelsPath is not null)
         {
-            var bytes = IdxFile.ReadLabels(labelsPath);
-            if (bytes.Length != images.Count)
-                throw new InvalidDataException($"{labelsPath}: {bytes.Length} labels for the {images.Count} images of {path}");
-            labels = bytes.Select(b => (float)b).ToArray();
+            labels = IdxFile.ReadLabels(labelsPath);
+            if (labels.Length != images.Count)
+                throw new InvalidDataException($"{labelsPath}: {labels.Length} labels for the {images.Count} images of {path}");
         }
-        var picked = Enumerable.Range(0, images.Count).Where(i => keepClass is not int k || labels![i] == k).ToArray();
-        if (picked.Length == 0) throw new InvalidDataException($"{labelsPath}: no image has class {keepClass}");
-        var pickedLabels = labels is null ? null : picked.Select(i => labels[i]).ToArray();
-        var view = new RowsDataView(images.Features, labels is not null, picked.Length, () => new IdxRowSource(images, picked, pickedLabels));
+        long rows = keepClass is int k ? labels!.Count(b => b == k) : images.Count;
+        if (rows == 0) throw new InvalidDataException($"{labelsPath}: no image has class {keepClass}");
+        var view = new RowsDataView(images.Features, labels is not null, rows, () => new IdxRowSource(images, labels, keepClass));
         var names = Enumerable.Range(0, images.Features).Select(i => $"pixel_{i / images.Width}_{i % images.Width}").ToArray();
-        return new Dataset(view, path, picked.Length, names, null, (images.Height, images.Width), null, []);
+        return new Dataset(view, path, rows, names, null, (images.Height, images.Width), null, []);
     }
 }
 
-/// <summary>The images of an IDX file (a subset, by index), scaled to [0, 1].</summary>
-internal sealed class IdxRowSource(IdxImages images, int[] picked, float[]? labels) : IRowSource
+/// <summary>The images of an IDX file streamed from it (those of one class, with labels), scaled to [0, 1].</summary>
+internal sealed class IdxRowSource(IdxImageFile images, byte[]? labels, int? keepClass) : IRowSource
 {
-    private int _next;
+    private readonly IdxImageReader _reader = images.Open();
 
     public bool Next(Span<float> features, out float label)
     {
         label = float.NaN;
-        if (_next >= picked.Length) return false;
-        images.CopyTo(picked[_next], features);
-        if (labels is not null) label = labels[_next];
-        _next++;
-        return true;
+        while (_reader.Next(features))
+        {
+            long index = _reader.Read - 1;
+            if (keepClass is int k && labels![index] != k) continue;
+            if (labels is not null) label = labels[index];
+            return true;
+        }
+        return false;
     }
 
-    public void Dispose() { }
+    public void Dispose() => _reader.Dispose();
 }

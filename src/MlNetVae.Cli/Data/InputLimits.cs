@@ -23,9 +23,6 @@ internal static class InputLimits
     /// </summary>
     public const int MaxCategoryLength = 1_024;
 
-    /// <summary>Rows x features that <c>train</c> may hold in memory: 2^28 float32 values, 1 GiB.</summary>
-    public const long MaxTrainingValues = 1L << 28;
-
     /// <summary>Values in one block of rows a command streams (64 MiB of float32): wide rows stream in smaller blocks.</summary>
     private const int BlockValues = 1 << 24;
 
@@ -42,14 +39,5 @@ internal static class InputLimits
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                 $"{source}: {why} {features:N0} features per row; the limit is {MaxFeatures:N0} (the default network trains on that many in under 1 GB " +
                     $"of memory; more take gigabytes)"));
-    }
-
-    /// <summary>Refuses training data larger than <see cref="MaxTrainingValues"/>, before it is read into memory.</summary>
-    public static void CheckTrainingSize(string source, long rows, int features)
-    {
-        if (rows * features > MaxTrainingValues)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: {rows:N0} rows x {features:N0} features = {rows * features:N0} values, more than the {MaxTrainingValues:N0} (1 GiB of " +
-                    $"float32) train holds in memory; train on a sample of the rows"));
     }
 }

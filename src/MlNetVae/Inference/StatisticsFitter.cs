@@ -1,4 +1,5 @@
 using MlNetVae.Engine;
+using MlNetVae.Engine.Autodiff;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
 
@@ -15,22 +16,40 @@ internal static class StatisticsFitter
     /// The statistics <paramref name="scores"/> read, fitted on the rows the model was trained on (flat [rows, D], raw
     /// units): an empty state dict when none reads any. Scores the model cannot compute (image scores on a table) read none.
     /// </summary>
-    public static StateDict Fit(VaeModelParameters model, ReadOnlySpan<float> rows, IEnumerable<AnomalyScore> scores, Compute compute)
+    public static StateDict Fit(VaeModelParameters model, ReadOnlyMemory<float> rows, IEnumerable<AnomalyScore> scores, Compute compute) =>
+        Fit(model, [rows], scores, compute);
+
+    /// <summary>
+    /// <see cref="Fit(VaeModelParameters, ReadOnlyMemory{float}, IEnumerable{AnomalyScore}, Compute)"/> on rows too many
+    /// to hold: <paramref name="blocks"/> gives them block by block (flat [rows, D] each), and is enumerated once per
+    /// pass (one for the latent Gaussian, one for the standardized terms), so memory stays one block whatever the rows.
+    /// </summary>
+    public static StateDict Fit(VaeModelParameters model, IEnumerable<ReadOnlyMemory<float>> blocks, IEnumerable<AnomalyScore> scores, Compute compute)
     {
         var wanted = scores.Where(s => !AnomalyScores.NeedsImages(s) || model.Spec.Image is not null).ToArray();
         var names = wanted.SelectMany(s => ScoreStatistics.ReadBy(model.Spec, s)).ToHashSet();
         var state = new StateDict();
         if (names.Count == 0) return state;
-        int n = RowCheck.Rows(rows, model.Features), k = model.LatentSize;
-        if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
+        int d = model.Features, k = model.LatentSize;
+        // Runs a recorded computation forward over every row, block by block; returns the row count.
+        long Pass(VaeModelParameters m, Func<TapeOps, ForwardPass<Node>, Node[]> record, Action<Node[]> consume)
+        {
+            var runner = new ManagedRunner(m, compute);
+            long n = 0;
+            foreach (var block in blocks)
+            {
+                int rows = RowCheck.Rows(block.Span, d);
+                runner.ForEachChunk(block.Span, rows, d, (o, raw, _) => record(o, new ForwardPass<Node>(o, model.Spec, raw)),
+                    (_, _, outputs) => consume(outputs));
+                n += rows;
+            }
+            if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
+            return n;
+        }
         if (names.Contains(ScoreStatistics.LatentCenter))
         {
             var gaussian = new LatentGaussian(k);
-            new ManagedRunner(model, compute).ForEachChunk(rows, n, model.Features, (o, raw, _) =>
-            {
-                var pass = new ForwardPass<Engine.Autodiff.Node>(o, model.Spec, raw);
-                return [pass.Mean, o.Exp(pass.LogVar)];
-            }, (_, _, outputs) => gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span));
+            Pass(model, (o, pass) => [pass.Mean, o.Exp(pass.LogVar)], outputs => gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span));
             var (center, whitening) = gaussian.Fit();
             state.Set(ScoreStatistics.LatentCenter, [k], center);
             state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
@@ -38,11 +57,8 @@ internal static class StatisticsFitter
         var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
         if (terms.Length == 0) return state;
         var (sums, squares) = (new double[terms.Length], new double[terms.Length]);
-        new ManagedRunner(model.WithScoreStatistics(state), compute).ForEachChunk(rows, n, model.Features, (o, raw, _) =>
-        {
-            var pass = new ForwardPass<Engine.Autodiff.Node>(o, model.Spec, raw);
-            return terms.Select(t => ScoreFormulas.Term(o, model.Spec, pass, t.Term)).ToArray();
-        }, (_, _, outputs) =>
+        long count = Pass(model.WithScoreStatistics(state), (o, pass) => terms.Select(t => ScoreFormulas.Term(o, model.Spec, pass, t.Term)).ToArray(),
+            outputs =>
         {
             for (int t = 0; t < terms.Length; t++)
                 foreach (float v in outputs[t].Value.Span)
@@ -53,7 +69,7 @@ internal static class StatisticsFitter
         });
         for (int t = 0; t < terms.Length; t++)
         {
-            var (mean, scale) = Moments.MeanAndScale(sums[t], squares[t], n);
+            var (mean, scale) = Moments.MeanAndScale(sums[t], squares[t], count);
             state.Set(terms[t].Mean, [1], [mean]);
             state.Set(terms[t].Scale, [1], [scale]);
         }

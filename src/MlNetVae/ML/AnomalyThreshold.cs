@@ -35,11 +35,19 @@ public sealed record AnomalyThreshold(double Value, ThresholdMethod Method, doub
     private static double Quantile(IReadOnlyList<double> scores, double fraction, string what)
     {
         ArgumentNullException.ThrowIfNull(scores);
-        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, $"the {what} must lie strictly between 0 and 1");
+        CheckFraction(fraction, what);
         if (scores.Count == 0) throw new ArgumentException($"calibrating a threshold from a {what} needs at least one score");
         if (scores.Any(s => !double.IsFinite(s))) throw new ArgumentException("every calibration score must be finite");
         var sorted = scores.Order().ToArray();
-        int flagged = (int)Math.Floor(fraction * sorted.Length);
-        return sorted[sorted.Length - 1 - flagged];
+        return sorted[sorted.Length - 1 - Flagged(fraction, sorted.Length)];
     }
+
+    /// <summary>Refuses a <paramref name="what"/> (contamination, false-positive rate) outside (0, 1).</summary>
+    internal static void CheckFraction(double fraction, string what)
+    {
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, $"the {what} must lie strictly between 0 and 1");
+    }
+
+    /// <summary>How many of <paramref name="count"/> calibration scores a threshold for <paramref name="fraction"/> leaves above it.</summary>
+    internal static long Flagged(double fraction, long count) => (long)Math.Floor(fraction * count);
 }

@@ -119,15 +119,18 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
 
     /// <summary>
     /// The same model with a threshold that flags about <paramref name="rate"/> of <paramref name="normalRows"/>' rows, held-out
-    /// rows known to be normal (read from their feature column).
+    /// rows known to be normal (read from their feature column). The rows stream through a scoring pass (two when their
+    /// scores do not fit in <see cref="VaeOptions.MemoryBudgetMegabytes"/>), so they may be more than memory holds.
     /// </summary>
     public VaeTransformer WithFalsePositiveRate(IDataView normalRows, double rate)
     {
         ArgumentNullException.ThrowIfNull(normalRows);
+        AnomalyThreshold.CheckFraction(rate, "false-positive rate");
         var column = VaeSchema.FeatureColumn(normalRows.Schema, Options.FeatureColumnName, Model.Features);
-        var (rows, _) = FeatureReader.ReadAll(normalRows, column, null, CancellationToken.None);
-        var scores = new AnomalyScorer(Model, Options.Threads).Score(rows, AnomalyScore);
-        return WithThreshold(AnomalyThreshold.FromFalsePositiveRate(scores, rate));
+        var rows = new DataViewBlocks(normalRows, column).Read(null, CancellationToken.None);
+        float value = ScoringPasses.Threshold(new AnomalyScorer(Model, Options.Threads), AnomalyScore, rows, null, rate,
+            (long)Options.MemoryBudgetMegabytes << 20, _ => { });
+        return WithThreshold(new AnomalyThreshold(value, ThresholdMethod.FalsePositiveRate, rate));
     }
 
     /// <summary>

@@ -121,6 +121,16 @@ public sealed record VaeOptions
     [Option("threads", "threads (0 = all cores)", Min = 0, Max = 1024)]
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Megabytes of training rows <c>Fit</c> may hold in memory. Data that fits is read once and trained on in memory.
+    /// Larger data trains in passes over the IDataView, in memory bounded by this setting whatever the row count: a
+    /// first pass fits the feature statistics, each epoch reads the rows again through a shuffle pool of half this
+    /// size (with a quarter for the validation rows), and a scoring pass sets the threshold.
+    /// </summary>
+    [Option("memory-budget", "megabytes of training rows held in memory; larger data trains in passes over the data, in memory bounded by this",
+        Min = 1, Max = 1 << 20)]
+    public int MemoryBudgetMegabytes { get; init; } = 256;
+
     /// <summary>Image data: resample Bernoulli targets as 0/1 with probability equal to the pixel value at each step.</summary>
     [Option("dynamic-binarization", "resample Bernoulli targets as 0/1 at each step (image data)")]
     public bool DynamicBinarization { get; init; }

@@ -5,7 +5,8 @@ using MlNetVae.Spec;
 namespace MlNetVae.Training;
 
 /// <summary>
-/// The one training loop, whatever the backend: the validation split, shuffled mini-batches, dynamic binarization,
+/// The one training loop, whatever the backend and wherever the rows come from (memory, or a pass over their source
+/// each epoch; <see cref="ITrainingRows"/>): mini-batches in a new order each epoch, dynamic binarization,
 /// reparameterization noise, KL warm-up, validation -ELBO, early stopping with the best weights restored, divergence
 /// checks, progress and cancellation. Every random draw comes from one seeded stream here, so backends given the same
 /// seed see the same batches and the same noise.
@@ -18,10 +19,10 @@ internal static class TrainingLoop
     private const double DivergedFactor = 100, DivergedMargin = 1000;
 
     /// <summary>
-    /// Trains <paramref name="backend"/> on <paramref name="count"/> raw rows (flat [count, D] in <paramref name="data"/>,
-    /// finite values) and leaves it holding the weights to keep. Returns what happened.
+    /// Trains <paramref name="backend"/> on <paramref name="rows"/> (raw, finite values) and leaves it holding the weights
+    /// to keep. Returns what happened.
     /// </summary>
-    public static TrainingResult Run(ITrainingBackend backend, VaeSpec spec, ReadOnlySpan<float> data, int count,
+    public static TrainingResult Run(ITrainingBackend backend, VaeSpec spec, ITrainingRows rows,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var o = spec.Options;
@@ -29,21 +30,16 @@ internal static class TrainingLoop
         // Data order, the split, noise and binarization draw from their own stream, so they do not shift when the
         // number of parameters (drawn from the initialization stream) changes.
         var rng = new Rng((ulong)o.Seed!.Value ^ 0x5DEECE66DUL);
-        var order = Enumerable.Range(0, count).ToArray();
-        rng.Shuffle(order);
-        int validationRows = (int)(count * (double)o.ValidationFraction);
-        if (o.ValidationFraction > 0 && validationRows == 0) validationRows = 1;
-        int trainRows = count - validationRows;
-        if (trainRows < 1) throw new ArgumentException($"{count} rows leave none for training after the validation split");
-        var validation = validationRows > 0 ? Validation.Create(data, d, k, order.AsSpan(0, validationRows), o.Seed!.Value) : null;
-        var train = order[validationRows..];
+        rows.StartEpoch(rng);
+        long trainRows = rows.TrainRows;
+        Validation? validation = null;
 
         int batchSize = spec.BatchSize;
-        int batchRows = Math.Min(batchSize, trainRows);
+        int batchRows = (int)Math.Min(batchSize, trainRows);
         var batch = new float[batchRows * d]; // (B, D)
         var noise = new float[batchRows * k]; // (B, K)
         var bernoulli = o.DynamicBinarization ? spec.Layout.Kinds().Select(kind => kind == FeatureKind.Bernoulli).ToArray() : null;
-        int steps = (trainRows + batchSize - 1) / batchSize;
+        int steps = checked((int)((trainRows + batchSize - 1) / batchSize));
         StateDict? best = null;
         double bestValidation = double.PositiveInfinity, firstLoss = double.NaN;
         int bestEpoch = 0, sinceBest = 0;
@@ -54,14 +50,14 @@ internal static class TrainingLoop
 
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
         {
-            rng.Shuffle(train);
+            if (epoch > 1) rows.StartEpoch(rng);
             double lossSum = 0, reconSum = 0, klSum = 0;
-            int seen = 0;
+            long seen = 0;
             for (int step = 1; step <= steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int start = (step - 1) * batchSize, n = Math.Min(batchSize, trainRows - start);
-                Gather(data, d, train.AsSpan(start, n), batch, bernoulli, rng);
+                int n = rows.Next(batch, rng);
+                if (bernoulli is not null) Binarize(batch.AsSpan(0, n * d), bernoulli, rng);
                 rng.FillNormal(noise.AsSpan(0, n * k));
                 var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
                 if (!float.IsFinite(r.Loss))
@@ -75,17 +71,25 @@ internal static class TrainingLoop
                 samples += n;
                 if (progress is not null && step % ReportEverySteps == 0 && step < steps)
                     progress.Report(new TrainingProgress(epoch, o.Epochs, step, steps, lossSum / seen, reconSum / seen, klSum / seen,
-                        history.Count > 0 ? history[^1].ValidationNegElbo : null, samples / clock.Elapsed.TotalSeconds, clock.Elapsed));
+                        history.Count > 0 ? history[^1].ValidationNegElbo : null, samples / clock.Elapsed.TotalSeconds, clock.Elapsed)
+                    {
+                        RowsRead = rows.RowsRead,
+                    });
             }
             double meanLoss = lossSum / seen;
             if (meanLoss > DivergedFactor * Math.Abs(firstLoss) && meanLoss > firstLoss + DivergedMargin)
                 throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to " +
                     $"{meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
 
+            // Streamed rows have gathered their held-out rows once the first epoch has read them all.
+            if (epoch == 1 && rows.Validation.Length > 0) validation = Validation.Create(rows.Validation.Span, d, k, o.Seed!.Value);
             double? validationNegElbo = validation?.NegElbo(backend);
             history.Add(new EpochSummary(epoch, meanLoss, (reconSum + klSum) / seen, reconSum / seen, klSum / seen, validationNegElbo));
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, meanLoss, reconSum / seen, klSum / seen,
-                validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed));
+                validationNegElbo, samples / clock.Elapsed.TotalSeconds, clock.Elapsed)
+            {
+                RowsRead = rows.RowsRead,
+            });
 
             if (validationNegElbo is not double v || o.Patience == 0) { bestEpoch = epoch; continue; }
             if (v < bestValidation)
@@ -101,7 +105,7 @@ internal static class TrainingLoop
         }
         if (best is not null && bestEpoch != history[^1].Epoch) backend.Load(best);
         double seconds = clock.Elapsed.TotalSeconds;
-        return new TrainingResult(history, bestEpoch, stoppedEarly, seconds, samples / seconds) { ValidationRows = order[..validationRows] };
+        return new TrainingResult(history, bestEpoch, stoppedEarly, seconds, samples / seconds);
     }
 
     /// <summary>
@@ -116,18 +120,17 @@ internal static class TrainingLoop
     }
 
     /// <summary>
-    /// Copies the picked rows into the batch; with <paramref name="bernoulli"/>, each Bernoulli feature becomes 1 with
-    /// probability equal to its value (dynamic binarization), other features stay as they are.
+    /// Dynamic binarization: each Bernoulli feature of each row becomes 1 with probability equal to its value, other
+    /// features stay as they are.
     /// </summary>
-    private static void Gather(ReadOnlySpan<float> data, int d, ReadOnlySpan<int> rows, float[] batch, bool[]? bernoulli, Rng rng)
+    private static void Binarize(Span<float> batch, bool[] bernoulli, Rng rng)
     {
-        for (int i = 0; i < rows.Length; i++)
+        int d = bernoulli.Length;
+        for (int i = 0; i < batch.Length / d; i++)
         {
-            var dst = batch.AsSpan(i * d, d);
-            data.Slice(rows[i] * d, d).CopyTo(dst);
-            if (bernoulli is null) continue;
+            var row = batch.Slice(i * d, d);
             for (int j = 0; j < d; j++)
-                if (bernoulli[j]) dst[j] = rng.NextFloat() < dst[j] ? 1f : 0f;
+                if (bernoulli[j]) row[j] = rng.NextFloat() < row[j] ? 1f : 0f;
         }
     }
 
@@ -136,13 +139,12 @@ internal static class TrainingLoop
     {
         private readonly double[] _reconstruction = new double[count], _kl = new double[count];
 
-        public static Validation Create(ReadOnlySpan<float> data, int d, int k, ReadOnlySpan<int> picked, int seed)
+        public static Validation Create(ReadOnlySpan<float> rows, int d, int k, int seed)
         {
-            var rows = new float[picked.Length * d];
-            for (int i = 0; i < picked.Length; i++) data.Slice(picked[i] * d, d).CopyTo(rows.AsSpan(i * d, d));
-            var noise = new float[picked.Length * k];
+            int count = rows.Length / d;
+            var noise = new float[count * k];
             new Rng((ulong)seed ^ 0xA5A5A5A5UL).FillNormal(noise);
-            return new Validation(rows, noise, picked.Length);
+            return new Validation(rows.ToArray(), noise, count);
         }
 
         public double NegElbo(ITrainingBackend backend)

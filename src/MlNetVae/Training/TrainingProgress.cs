@@ -1,7 +1,8 @@
 namespace MlNetVae;
 
 /// <summary>A snapshot of training, reported through <see cref="IProgress{T}"/>.</summary>
-/// <param name="Epoch">Current epoch, from 1; 0 while the training rows are being read (then <paramref name="Step"/> counts the rows read).</param>
+/// <param name="Epoch">Current epoch, from 1; 0 outside the epochs, while the rows are read before training or scored
+/// after it (<see cref="Phase"/> says which; then <paramref name="Step"/> counts the rows, up to <see cref="int.MaxValue"/>).</param>
 /// <param name="Epochs">Epochs planned.</param>
 /// <param name="Step">Step within the epoch, from 1.</param>
 /// <param name="StepsPerEpoch">Mini-batches per epoch.</param>
@@ -14,7 +15,33 @@ namespace MlNetVae;
 public sealed record TrainingProgress(
     int Epoch, int Epochs, int Step, int StepsPerEpoch,
     double Loss, double Reconstruction, double Kl, double? ValidationNegElbo,
-    double SamplesPerSecond, TimeSpan Elapsed);
+    double SamplesPerSecond, TimeSpan Elapsed)
+{
+    /// <summary>What <c>Fit</c> is doing.</summary>
+    public TrainingPhase Phase { get; init; } = TrainingPhase.Training;
+
+    /// <summary>Rows read from the data in the current pass (the first pass, this epoch's, or the scoring pass), held-out rows included.</summary>
+    public long RowsRead { get; init; }
+
+    /// <summary>A report from a pass outside the epochs: epoch 0, the rows read as the step.</summary>
+    internal static TrainingProgress OfPass(TrainingPhase phase, int epochs, long rows, TimeSpan elapsed) =>
+        new(0, epochs, (int)Math.Min(rows, int.MaxValue), 0, 0, 0, 0, null, rows / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed)
+        {
+            Phase = phase,
+            RowsRead = rows,
+        };
+}
+
+/// <summary>The passes <c>Fit</c> makes over its data.</summary>
+public enum TrainingPhase
+{
+    /// <summary>The first pass: reading the rows (into memory when they fit the memory budget, else fitting their statistics).</summary>
+    Reading,
+    /// <summary>The epochs.</summary>
+    Training,
+    /// <summary>Data too large for memory: the passes after training that fit the score statistics and set the threshold.</summary>
+    Scoring,
+}
 
 /// <summary>One finished epoch.</summary>
 /// <param name="Epoch">Epoch number, from 1.</param>
@@ -33,7 +60,11 @@ public sealed record EpochSummary(int Epoch, double Loss, double NegElbo, double
 /// <param name="SamplesPerSecond">Training rows processed per second.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochSummary> History, int BestEpoch, bool StoppedEarly, double Seconds, double SamplesPerSecond)
 {
-    /// <summary>The indices of the rows held out for validation (not trained on), or null when none were; not saved with a model.</summary>
+    /// <summary>
+    /// The indices of the rows held out for validation (not trained on) when the rows were trained on in memory (empty
+    /// when none were); null when training streamed, which holds rows out by a hash of their row id and the seed
+    /// instead. Not saved with a model.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int>? ValidationRows { get; init; }
 

@@ -3,7 +3,10 @@ using Microsoft.ML.Data;
 
 namespace MlNetVae.Tests.ML;
 
-/// <summary>A data view that counts the cursors opened on it and the rows they moved through.</summary>
+/// <summary>
+/// A data view that counts the cursors opened on it and the rows they moved through; with <see cref="HidesRowCount"/>
+/// it does not tell its row count in advance (as a database reader or a text loader would not).
+/// </summary>
 internal sealed class CountingView(IDataView inner) : IDataView
 {
     private long _rows;
@@ -16,7 +19,9 @@ internal sealed class CountingView(IDataView inner) : IDataView
 
     public bool CanShuffle => inner.CanShuffle;
 
-    public long? GetRowCount() => inner.GetRowCount();
+    public bool HidesRowCount { get; init; }
+
+    public long? GetRowCount() => HidesRowCount ? null : inner.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {

@@ -9,14 +9,14 @@ namespace MlNetVae.Tests.Training;
 public class TrainingLoopTests
 {
     /// <summary>2 Bernoulli features, 2 Gaussian, a 3-slot category.</summary>
-    private static readonly FeatureLayout Layout = new([new(FeatureKind.Bernoulli, 0, 2), new(FeatureKind.Gaussian, 2, 2), new(FeatureKind.Categorical, 4, 3)]);
+    internal static readonly FeatureLayout Layout = new([new(FeatureKind.Bernoulli, 0, 2), new(FeatureKind.Gaussian, 2, 2), new(FeatureKind.Categorical, 4, 3)]);
 
-    private const int D = 7, K = 2;
+    internal const int D = 7, K = 2;
 
     private static VaeSpec Spec(VaeOptions options) => VaeSpec.Resolve(options with { EncoderHidden = [4], LatentSize = K }, Layout);
 
     /// <summary>Row r: Bernoulli 0.3 and 0.8, Gaussian r + 0.5 (the row's id) and -r, category r mod 3.</summary>
-    private static float[] Rows(int count)
+    internal static float[] Rows(int count)
     {
         var rows = new float[count * D];
         for (int r = 0; r < count; r++)
@@ -28,10 +28,13 @@ public class TrainingLoopTests
         return rows;
     }
 
-    private static int Id(ReadOnlySpan<float> row) => (int)(row[2] - 0.5f);
+    internal static int Id(ReadOnlySpan<float> row) => (int)(row[2] - 0.5f);
 
-    private static TrainingResult Run(ScriptedBackend backend, VaeOptions options, int count, CancellationToken token = default) =>
-        TrainingLoop.Run(backend, Spec(options), Rows(count), count, null, token);
+    private static TrainingResult Run(ScriptedBackend backend, VaeOptions options, int count, CancellationToken token = default)
+    {
+        var rows = new RowsInMemory(Rows(count), count, D, options.ValidationFraction);
+        return TrainingLoop.Run(backend, Spec(options), rows, null, token) with { ValidationRows = rows.HeldOut };
+    }
 
     [Test]
     public void EachEpochTrainsOnEveryTrainingRowOnceInANewOrderAndNeverOnValidationRows()

@@ -150,7 +150,7 @@ public class VaeTrainerTests
         var stats = FeatureStatistics.Fit(rows, 30, options);
         var spec = VaeSpec.Resolve(options, stats.Layout);
         using var backend = new Snapshots(new ManagedBackend(spec, spec.Initialize(stats, spec.Options.Seed!.Value), options));
-        var result = TrainingLoop.Run(backend, spec, rows, 60, null, default);
+        var result = TrainingLoop.Run(backend, spec, new RowsInMemory(rows, 60, 30, options.ValidationFraction), null, default);
         TestContext.Out.WriteLine(string.Join(" ", result.History.Select(h => $"{h.Epoch}:{h.ValidationNegElbo:F2}")));
         Assert.That(result.StoppedEarly, Is.True);
         Assert.That(result.BestEpoch, Is.EqualTo(result.History.MinBy(h => h.ValidationNegElbo)!.Epoch));

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetVae.Inference;
+
+namespace MlNetVae.Benchmarks;
+
+/// <summary>
+/// Training on data larger than memory (<see cref="VaeOptions.MemoryBudgetMegabytes"/>), measured on the generated
+/// 50-feature <see cref="WideTable"/> saved with ML.NET's SaveAsBinary and read back with LoadFromBinary:
+/// <c>stream make --rows N (--idv PATH | --csv PATH) [--sorted]</c> writes the table (1% anomalies);
+/// <c>stream fit --data PATH [--epochs 1] [--memory-budget MB]</c> fits the default model on it and times each pass
+/// (run it under <c>/usr/bin/time -v</c> for the peak memory);
+/// <c>stream quality [--rows 1000000] [--seeds 3] [--first-seed 1] [--epochs 5] [--sorted]</c> trains in memory and in passes (a 32 MB
+/// budget) on the same file and prints test AUROC and -ELBO per seed (and, with --sorted, also in passes over a view
+/// that cannot shuffle, where only the pool mixes the rows);
+/// <c>stream speed [--rows 1000000] [--rounds 3] [--epochs 2] [--unshuffled]</c> times both side by side, alternating
+/// (with --unshuffled, in passes through a view that cannot shuffle: what the file's own shuffled order costs).
+/// </summary>
+public static class StreamBenchmark
+{
+    private const int StreamedBudget = 32;
+
+    public static void Run(string[] args)
+    {
+        string Arg(string name, string fallback) => args.Contains(name) ? args[Array.IndexOf(args, name) + 1] : fallback;
+        long rows = long.Parse(Arg("--rows", "1000000"));
+        bool sorted = args.Contains("--sorted");
+        switch (args.ElementAtOrDefault(1))
+        {
+            case "make":
+                var table = new WideTable(rows, 0.01, seed: 1, sorted);
+                var clock = Stopwatch.StartNew();
+                if (args.Contains("--csv")) table.WriteCsv(Arg("--csv", ""));
+                else Save(table, Arg("--idv", ""));
+                Console.WriteLine($"{rows:N0} rows written in {clock.Elapsed.TotalSeconds:F0} s");
+                break;
+            case "fit":
+                Fit(Arg("--data", ""), int.Parse(Arg("--epochs", "1")), int.Parse(Arg("--memory-budget", "256")));
+                break;
+            case "quality":
+                Quality(rows, int.Parse(Arg("--first-seed", "1")), int.Parse(Arg("--seeds", "3")), int.Parse(Arg("--epochs", "5")), sorted);
+                break;
+            case "speed":
+                Speed(rows, int.Parse(Arg("--rounds", "3")), int.Parse(Arg("--epochs", "2")), args.Contains("--unshuffled"));
+                break;
+            default:
+                throw new ArgumentException("usage: stream make|fit|quality|speed (see StreamBenchmark.cs)");
+        }
+    }
+
+    private static void Save(IDataView view, string path)
+    {
+        var ml = new MLContext(1);
+        using var file = File.Create(path);
+        ml.Data.SaveAsBinary(view, file);
+    }
+
+    /// <summary>One Fit of the default model from a binary file, printing when each pass ends.</summary>
+    private static void Fit(string path, int epochs, int budget)
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromBinary(path);
+        var clock = Stopwatch.StartNew();
+        var phase = TrainingPhase.Reading;
+        int epoch = 0;
+        var progress = new Inline(p =>
+        {
+            if (p.Phase != phase || p.Epoch != epoch) Console.WriteLine($"{clock.Elapsed.TotalSeconds,8:F1} s  {phase}{(epoch > 0 ? $" epoch {epoch}" : "")} done; {p.Phase} {p.RowsRead:N0} rows read");
+            (phase, epoch) = (p.Phase, p.Epoch);
+        });
+        var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, MemoryBudgetMegabytes = budget }).Fit(data, progress, default);
+        var t = model.Training!;
+        Console.WriteLine($"{clock.Elapsed.TotalSeconds,8:F1} s  fitted: {t.SamplesPerSecond:F0} rows/s in the epochs, train -ELBO {t.TrainNegElbo:F3}, threshold {model.Threshold.Value:G6}");
+        Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes >> 20} MB");
+    }
+
+    /// <summary>Test AUROC and -ELBO of models trained in memory and in passes on one file, seed by seed.</summary>
+    private static void Quality(long rows, int firstSeed, int seeds, int epochs, bool sorted)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"mlnetvae-stream-{Environment.ProcessId}.idv");
+        Save(new WideTable(rows, 0.01, seed: 1, sorted), path);
+        var (test, anomalous) = new WideTable(20_000, 0.05, seed: 2).ToArrays();
+        var normal = test.Chunk(WideTable.Features).Where((_, i) => !anomalous[i]).SelectMany(r => r).ToArray();
+        var ml = new MLContext(1);
+        var file = ml.Data.LoadFromBinary(path);
+        var ways = new List<(string Name, IDataView Data, int Budget)> { ("in memory", file, 256), ($"in passes ({StreamedBudget} MB)", file, StreamedBudget) };
+        if (sorted) ways.Add(("in passes, no shuffle", new Unshuffled(file), StreamedBudget));
+        Console.WriteLine($"{rows:N0} training rows{(sorted ? " sorted by mode and factor" : "")}, {epochs} epochs, default model; test: 20,000 rows, 5% anomalies");
+        var results = ways.ToDictionary(w => w.Name, _ => new List<(double Auroc, double NegElbo)>());
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
+            foreach (var (name, data, budget) in ways)
+            {
+                var clock = Stopwatch.StartNew();
+                var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, Seed = seed, MemoryBudgetMegabytes = budget }).Fit(data);
+                double auroc = Roc.Auroc(new AnomalyScorer(model.Model).Score(test), anomalous);
+                var (reconstruction, kl) = new VaeInference(model.Model).Elbo(normal);
+                double negElbo = reconstruction.Zip(kl, (a, b) => a + b).Average();
+                results[name].Add((auroc, negElbo));
+                Console.WriteLine($"seed {seed}  {name,-24} test AUROC {auroc:F4}  test -ELBO {negElbo:F3}  ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+        foreach (var (name, r) in results)
+            Console.WriteLine($"mean  {name,-24} test AUROC {r.Average(x => x.Auroc):F4}  test -ELBO {r.Average(x => x.NegElbo):F3}");
+        File.Delete(path);
+    }
+
+    /// <summary>Fit in memory and in passes on one file, alternating, a fresh estimator each time.</summary>
+    private static void Speed(long rows, int rounds, int epochs, bool unshuffled)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"mlnetvae-stream-{Environment.ProcessId}.idv");
+        Save(new WideTable(rows, 0.01, seed: 1), path);
+        var ml = new MLContext(1);
+        var file = ml.Data.LoadFromBinary(path);
+        (double Loop, double Fit) Time(int budget)
+        {
+            var clock = Stopwatch.StartNew();
+            var data = unshuffled && budget == StreamedBudget ? new Unshuffled(file) : file;
+            var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, Seed = 1, MemoryBudgetMegabytes = budget }).Fit(data);
+            return (model.Training!.SamplesPerSecond, rows * epochs / clock.Elapsed.TotalSeconds);
+        }
+        Time(StreamedBudget);
+        var ratios = new List<(double Loop, double Fit)>();
+        for (int r = 0; r < rounds; r++)
+        {
+            // Alternate which goes first: the machine's load drifts.
+            (double Loop, double Fit) memory, streamed;
+            if (r % 2 == 0) (memory, streamed) = (Time(256), Time(StreamedBudget));
+            else (streamed, memory) = (Time(StreamedBudget), Time(256));
+            ratios.Add((streamed.Loop / memory.Loop, streamed.Fit / memory.Fit));
+            Console.WriteLine($"round {r + 1}: epochs' rows/s in memory {memory.Loop:F0}, in passes {streamed.Loop:F0} ({ratios[^1].Loop:F2}x); "
+                + $"whole Fit, rows x epochs / s: {memory.Fit:F0} vs {streamed.Fit:F0} ({ratios[^1].Fit:F2}x)");
+        }
+        static string Summary(IEnumerable<double> v) => $"median {v.Order().ElementAt(v.Count() / 2):F2}x ({v.Min():F2}-{v.Max():F2})";
+        Console.WriteLine($"in passes / in memory: epochs {Summary(ratios.Select(r => r.Loop))}, whole Fit {Summary(ratios.Select(r => r.Fit))}");
+        File.Delete(path);
+    }
+
+    /// <summary>A view that hides its source's shuffling: a file read only in order, as from a text loader.</summary>
+    private sealed class Unshuffled(IDataView inner) : IDataView
+    {
+        public DataViewSchema Schema => inner.Schema;
+        public bool CanShuffle => false;
+        public long? GetRowCount() => inner.GetRowCount();
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => inner.GetRowCursor(columnsNeeded);
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [inner.GetRowCursor(columnsNeeded)];
+    }
+
+    private sealed class Inline(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
