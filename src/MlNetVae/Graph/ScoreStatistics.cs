@@ -19,7 +19,7 @@ internal static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisMean = "score.mahalanobis_mean", MahalanobisScale = "score.mahalanobis_scale";
 
-    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.SmoothedReconstructionError{T}"/>, [1] each.</summary>
+    /// <summary>Training mean and standard deviation of ln <see cref="ScoreTerm.SmoothedError"/>, [1] each.</summary>
     public const string SmoothedErrorLogMean = "score.smoothed_error_log_mean", SmoothedErrorLogScale = "score.smoothed_error_log_scale";
 
     /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each.</summary>

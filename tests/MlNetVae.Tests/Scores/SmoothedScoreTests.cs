@@ -75,6 +75,54 @@ public class SmoothedScoreTests
         Assert.That(actualSum.Take(10).Average(), Is.GreaterThan(actualSum.Skip(10).Average() + 1), "the rows with a bright patch score higher");
     }
 
+    /// <summary>Per image and pixel, the 3x3-smoothed residual squared, its channels summed: [rows, 6 * 5].</summary>
+    private static double[] SmoothedPixelErrors(VaeModelParameters model, float[] rows)
+    {
+        var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
+        var smoothed = LocalMeanTests.Reference(rows.Select((v, i) => v - reconstruction[i]).ToArray(), 2, 6, 5);
+        int n = rows.Length / D;
+        var result = new double[n * 30];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < 2; c++)
+                for (int p = 0; p < 30; p++) result[r * 30 + p] += smoothed[r * D + c * 30 + p] * smoothed[r * D + c * 30 + p];
+        return result;
+    }
+
+    [Test]
+    public void TheAnomalyMapIsEachPixelsSmoothedErrorOrItsShareOfTheStandardizedLogAndPointsAtThePatch()
+    {
+        var (model, train, test) = Fitted();
+        int n = test.Length / D;
+        var pixels = SmoothedPixelErrors(model, test);
+        var scorer = new AnomalyScorer(model, threads: 1);
+        var error = SmoothedErrors(model, test);
+        var zError = StandardizedLogs(error, SmoothedErrors(model, train));
+        var zDistance = StandardizedLogs(scorer.Score(test, AnomalyScore.LatentMahalanobis), scorer.Score(train, AnomalyScore.LatentMahalanobis));
+        foreach (var score in ImageScores)
+        {
+            var (actualScore, map, latent) = ContributionTests.Managed(model, test, score);
+            Assert.That(map, Has.Length.EqualTo(n * 30), "one value per pixel, the two channels together");
+            for (int r = 0; r < n; r++)
+            {
+                double factor = score == AnomalyScore.SmoothedReconstructionError ? 1 : zError[r] / error[r];
+                double expectedLatent = score == AnomalyScore.SmoothedReconstructionError ? 0 : zDistance[r];
+                Assert.That(latent[r], Is.EqualTo(expectedLatent).Within(1e-3), $"{score}, row {r}: latent part");
+                for (int p = 0; p < 30; p++)
+                {
+                    double expected = pixels[r * 30 + p] * factor;
+                    Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(1e-3 * Math.Abs(expected) + 1e-6), $"{score}, row {r}, pixel {p}");
+                }
+            }
+            ContributionTests.AssertAddsUp(actualScore, map, latent, score.ToString());
+            // Rows 0..9 carry a bright 3x3 patch at rows 1..3, columns 1..3: the map's largest pixel lies in it.
+            for (int r = 0; r < 10; r++)
+            {
+                int top = map.AsSpan(r * 30, 30).IndexOf(map.AsSpan(r * 30, 30).ToArray().Max());
+                Assert.That(top / 5 is >= 1 and <= 3 && top % 5 is >= 1 and <= 3, Is.True, $"{score}, row {r}: the map peaks at pixel ({top / 5}, {top % 5})");
+            }
+        }
+    }
+
     [Test]
     public void OnnxRuntimeMatchesTheManagedScorer()
     {
@@ -83,10 +131,15 @@ public class SmoothedScoreTests
         foreach (var score in ImageScores)
         {
             using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score)));
-            var actual = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score)[OnnxNames.Score].Data;
+            var outputs = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score, OnnxNames.FeatureContributions, OnnxNames.LatentContribution);
+            var actual = outputs[OnnxNames.Score].Data;
             var expected = scorer.Score(test, score);
             for (int r = 0; r < expected.Length; r++)
                 Assert.That(actual[r], Is.EqualTo(expected[r]).Within(1e-5 * (1 + Math.Abs(expected[r]))), $"{score}, row {r}");
+            var (_, map, latent) = ContributionTests.Managed(model, test, score);
+            Closeness.Assert(outputs[OnnxNames.FeatureContributions].Data, map, $"feature_contributions ({score})");
+            Closeness.Assert(outputs[OnnxNames.LatentContribution].Data, latent, $"latent_contribution ({score})");
+            ContributionTests.AssertAddsUp(actual, outputs[OnnxNames.FeatureContributions].Data, outputs[OnnxNames.LatentContribution].Data, $"ONNX Runtime, {score}");
         }
     }
 
