@@ -10,6 +10,7 @@ using MlNetVae.Benchmarks;
 //   defaults         default-score AUROC on the demo, breast cancer and the tabular sample, defaults vs an lr x batch sweep
 //   transform        the ML.NET transform vs ApplyOnnxModel on 10,000 test images; memory over 1,000,000 rows
 //   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
+//   explain          does the largest feature contribution name what broke (generated tables, patched Fashion-MNIST images)
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
@@ -20,5 +21,6 @@ switch (args)
     case ["transform", ..]: ScorerBenchmark.Transform(args); break;
     case ["defaults", ..]: DefaultsSweep.Run(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
+    case ["explain", ..]: ExplainBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
 }
