@@ -22,22 +22,15 @@ public sealed class ExplainedPrediction
 /// </summary>
 public class ContributionColumnTests
 {
-    private static readonly SensorRow[] Train = SensorRows.Make(600, seed: 1);
-    private static readonly SensorRow[] Test = SensorRows.Make(300, seed: 2, anomalyEvery: 10);
-    private static readonly Lazy<ITransformer> Explained = new(() => Fit(SensorRows.Tiny with { OutputColumns = VaeColumns.All }));
-
-    private static ITransformer Fit(VaeOptions options)
-    {
-        var ml = new MLContext(seed: 1);
-        return SensorRows.Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Train));
-    }
+    private static readonly SensorRow[] Train = PipelineTests.Train, Test = PipelineTests.Test;
+    private static readonly Lazy<ITransformer> Explained = new(() => PipelineTests.Fit(SensorRows.Tiny with { OutputColumns = VaeColumns.All }));
 
     [Test]
     public void OffByDefaultOneOptionAddsThemAndTheyAddUpToTheScore()
     {
         var ml = new MLContext(seed: 1);
         var test = ml.Data.LoadFromEnumerable(Test);
-        var plain = Fit(SensorRows.Tiny).Transform(test).Schema;
+        var plain = PipelineTests.Fit(SensorRows.Tiny).Transform(test).Schema;
         Assert.That(plain.GetColumnOrNull("FeatureContributions"), Is.Null);
         Assert.That(plain.GetColumnOrNull("LatentContribution"), Is.Null);
         Assert.That(new VaeOptions().OutputColumns & VaeColumns.Contributions, Is.EqualTo(VaeColumns.None));
