@@ -23,7 +23,8 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal, CancellationToken cancellation = default)
     {
         var console = new CliConsole(stdout, stderr, stderrIsTerminal, cancellation);
-        var root = new RootCommand("mlnetvae: variational autoencoders for tabular and image data (train, embed, reconstruct, score, evaluate, export, sample, report, demo)");
+        var root = new RootCommand("mlnetvae: variational autoencoders for tabular and image data (train, embed, reconstruct, score, evaluate, export, " +
+            "sample, report, demo)");
         foreach (var command in new[]
         {
             TrainCommand.Create(console), EmbedCommand.Create(console), ReconstructCommand.Create(console), ScoreCommand.Create(console),
@@ -34,7 +35,8 @@ public static class CliApp
 
         if (args.Length > 0 && !args[0].StartsWith('-') && !Commands.Contains(args[0]))
         {
-            stderr.WriteLine($"mlnetvae: error: unknown command {Excerpt.Quoted(args[0])}; the commands are {string.Join(", ", Commands)} (see mlnetvae --help)");
+            stderr.WriteLine($"mlnetvae: error: unknown command {Excerpt.Quoted(args[0])}; the commands are {string.Join(", ",
+                Commands)} (see mlnetvae --help)");
             return 2;
         }
         var parsed = root.Parse(args);
@@ -80,7 +82,8 @@ public static class CliApp
 
     /// <summary>Errors caused by the input or the options, as opposed to bugs.</summary>
     private static bool IsUserError(Exception e) =>
-        e is UsageException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or TrainingDivergedException or FormatException;
+        e is UsageException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
+            or TrainingDivergedException or FormatException;
 
     /// <summary>A parse error with the option it concerns named first, when the parser's message leaves it out.</summary>
     private static string Describe(ParseError error)

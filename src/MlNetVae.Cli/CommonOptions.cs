@@ -5,13 +5,21 @@ namespace MlNetVae.Cli;
 /// <summary>The options several commands share, so each is named and described once.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Data() => new("--data") { Description = "a .csv file with a header (or .csv.gz), or an IDX image file (*-idx3-ubyte[.gz])", Required = true };
+    public static Option<string> Data() => new("--data")
+    {
+        Description = "a .csv file with a header (or .csv.gz), or an IDX image file " +
+        "(*-idx3-ubyte[.gz])", Required = true
+    };
 
     public static Option<string?> Labels() => new("--labels") { Description = "IDX label file (*-idx1-ubyte[.gz]) for IDX images" };
 
     public static Option<int?> Class() => new("--class") { Description = "keep only the IDX images of this class (needs --labels)" };
 
-    public static Option<string?> LabelColumn() => new("--label-column") { Description = "a CSV column of labels (integers or names), kept out of the features" };
+    public static Option<string?> LabelColumn() => new("--label-column")
+    {
+        Description = "a CSV column of labels (integers or names), kept out of the " +
+        "features"
+    };
 
     public static Option<string> Out(string description) => new("--out") { Description = description, Required = true };
 
@@ -30,7 +38,8 @@ internal static class CommonOptions
     private static int WholeNumber(System.CommandLine.Parsing.ArgumentResult result)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value)) return value;
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture,
+            out int value)) return value;
         result.AddError($"{(result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name}: expected a whole number, found {Excerpt.Quoted(text)}");
         return 0;
     }

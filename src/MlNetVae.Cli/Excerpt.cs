@@ -17,11 +17,13 @@ internal static class Excerpt
 
     /// <summary><c>'value'</c>, or <c>'first 40 characters...' (10,485,760 characters)</c> for a longer one.</summary>
     public static string Quoted(string value) =>
-        value.Length <= MaxChars ? $"'{Plain(value)}'" : string.Create(CultureInfo.InvariantCulture, $"'{Plain(value[..MaxChars])}...' ({value.Length:N0} characters)");
+        value.Length <= MaxChars ? $"'{Plain(value)}'" : string.Create(CultureInfo.InvariantCulture, $"'{Plain(value[..MaxChars])}...' " +
+            $"({value.Length:N0} characters)");
 
     /// <summary><c>'value'</c>, or <c>'...last 40 characters' (N characters)</c>: for names whose end says the most (zip entry paths).</summary>
     public static string QuotedTail(string value) =>
-        value.Length <= MaxChars ? $"'{Plain(value)}'" : string.Create(CultureInfo.InvariantCulture, $"'...{Plain(value[^MaxChars..])}' ({value.Length:N0} characters)");
+        value.Length <= MaxChars ? $"'{Plain(value)}'" : string.Create(CultureInfo.InvariantCulture, $"'...{Plain(value[^MaxChars..])}' " +
+            $"({value.Length:N0} characters)");
 
     /// <summary>Names joined by commas, each cut as <see cref="Quoted"/> cuts, and at most 12 of them before "... (N in all)".</summary>
     public static string Names(IReadOnlyCollection<string> names)

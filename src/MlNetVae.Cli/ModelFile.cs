@@ -32,7 +32,8 @@ internal static class ModelFile
     {
         var ml = new MLContext();
         var input = new DataViewSchema.Builder();
-        input.AddColumn(model.Options.FeatureColumnName, new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, model.Model.Features));
+        input.AddColumn(model.Options.FeatureColumnName, new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single,
+            model.Model.Features));
         using var buffer = new MemoryStream();
         ml.Model.Save(model, input.ToSchema(), buffer);
         var bytes = buffer.ToArray();
@@ -44,12 +45,14 @@ internal static class ModelFile
     /// of every entry read is checked). With <paramref name="verifyKey"/>, a model without a valid signature by that
     /// key's private half is refused before any entry is read.
     /// </summary>
-    /// <exception cref="InvalidDataException">Not a model file, corrupted, truncated, unsigned or signed by another key, or written by a newer MlNetVae; the message says which.</exception>
+    /// <exception cref="InvalidDataException">Not a model file, corrupted, truncated, unsigned or signed by another key, or written by a newer
+    /// MlNetVae; the message says which.</exception>
     public static VaeTransformer Load(string path, ECDsa? verifyKey = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model file not found", path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (file.Length > MaxBytes) throw new InvalidDataException($"{path}: {file.Length} bytes, larger than any model this version writes ({MaxBytes >> 20} MB); not a model file");
+        if (file.Length > MaxBytes) throw new InvalidDataException($"{path}: {file.Length} bytes, larger than any model this version writes " +
+            $"({MaxBytes >> 20} MB); not a model file");
         try
         {
             var (end, trailer) = ModelFileSignature.Check(file, path, verifyKey);
@@ -77,6 +80,7 @@ internal static class ModelFile
         int entries = BinaryPrimitives.ReadUInt16LittleEndian(record.AsSpan(10));
         uint directory = BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(12));
         if (entries > ModelZip.MaxEntries || directory > ModelZip.MaxDirectoryBytes)
-            throw new InvalidDataException($"the zip lists {entries} entries in a {directory}-byte directory; a model has at most {ModelZip.MaxEntries} entries and {ModelZip.MaxDirectoryBytes >> 20} MiB of directory");
+            throw new InvalidDataException($"the zip lists {entries} entries in a {directory}-byte directory; a model has at most " +
+                $"{ModelZip.MaxEntries} entries and {ModelZip.MaxDirectoryBytes >> 20} MiB of directory");
     }
 }

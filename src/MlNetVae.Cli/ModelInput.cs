@@ -62,7 +62,8 @@ internal sealed record ModelMetadata(CsvSchema? Csv, (int Height, int Width)? Im
         if (model.Metadata.TryGetValue(ImageKey, out var shape))
         {
             var parts = shape.Split('x');
-            if (parts.Length != 2 || !int.TryParse(parts[0], out int h) || !int.TryParse(parts[1], out int w) || h < 1 || w < 1 || (long)h * w != model.Model.Features)
+            if (parts.Length != 2 || !int.TryParse(parts[0], out int h) || !int.TryParse(parts[1],
+                out int w) || h < 1 || w < 1 || (long)h * w != model.Model.Features)
                 throw new InvalidDataException($"the model's image shape {Excerpt.Quoted(shape)} does not fit its {model.Model.Features} features");
             image = (h, w);
         }

@@ -66,7 +66,8 @@ internal sealed class ModelZip
             var key = Entry(folder + "Model.key");
             using var stream = key.Open();
             var header = new byte[HeaderBytes];
-            if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes || BinaryPrimitives.ReadUInt64LittleEndian(header) != HeaderSignature)
+            if (stream.ReadAtLeast(header, HeaderBytes,
+                throwOnEndOfStream: false) < HeaderBytes || BinaryPrimitives.ReadUInt64LittleEndian(header) != HeaderSignature)
                 throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} is not an ML.NET model header");
             string loader = Encoding.ASCII.GetString(header, 0x50, 24).TrimEnd('\0');
             if (loader is not (ChainLoader or OnnxLoader)) continue; // another kind of step: its header is all the VAE needs of it
@@ -74,7 +75,8 @@ internal sealed class ModelZip
             if (loader == ChainLoader)
             {
                 int count = Int(body, 0, key);
-                if (count < 0 || 4 + 4L * count > body.Length) throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} lists {count} transforms in a {body.Length}-byte block");
+                if (count < 0 || 4 + 4L * count > body.Length) throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} lists {count} " +
+                    $"transforms in a {body.Length}-byte block");
                 for (int i = count - 1; i >= 0; i--) folders.Push(string.Create(CultureInfo.InvariantCulture, $"{folder}Transform_{i:000}/"));
             }
             else if (Int(body, 0, key) == 1 && String(strings, Int(body, 4, key), key) == VaeInput)
@@ -91,12 +93,14 @@ internal sealed class ModelZip
         long declared = entry.Length;
         if (declared < 4 || declared - 4 > Array.MaxLength || declared > (long)MaxInflation * entry.CompressedLength + (1 << 20))
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"entry {Excerpt.QuotedTail(entry.FullName)} declares {declared:N0} bytes from {entry.CompressedLength:N0} compressed; a model's graph is 4 bytes to 2 GiB and compresses less than {MaxInflation}:1"));
+                $"entry {Excerpt.QuotedTail(entry.FullName)} declares {declared:N0} bytes from {entry.CompressedLength:N0} compressed; a model's graph " +
+                    $"is 4 bytes to 2 GiB and compresses less than {MaxInflation}:1"));
         using var stream = entry.Open();
         Span<byte> prefix = stackalloc byte[4];
         stream.ReadExactly(prefix);
         int length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
-        if (length != declared - 4) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} holds {declared - 4} bytes, its header says {length}");
+        if (length != declared - 4) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} holds {declared - 4} bytes, its header " +
+            $"says {length}");
         var graph = new byte[length];
         stream.ReadExactly(graph);
         CheckEnd(entry, stream, prefix.ToArray(), graph);
@@ -107,7 +111,8 @@ internal sealed class ModelZip
     private (byte[] Body, string[] Strings) ReadKey(ZipArchiveEntry entry, Stream stream, byte[] header)
     {
         if (entry.Length < HeaderBytes || entry.Length > MaxKeyBytes)
-            throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} declares {entry.Length} bytes; a chain's or ONNX step's Model.key holds {HeaderBytes} to {MaxKeyBytes}");
+            throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} declares {entry.Length} bytes; a chain's or ONNX step's " +
+                $"Model.key holds {HeaderBytes} to {MaxKeyBytes}");
         var all = new byte[entry.Length];
         header.CopyTo(all, 0);
         stream.ReadExactly(all.AsSpan(HeaderBytes));
@@ -115,14 +120,16 @@ internal sealed class ModelZip
         long Field(int at) => BinaryPrimitives.ReadInt64LittleEndian(all.AsSpan(at));
         long model = Field(0x10), modelBytes = Field(0x18), table = Field(0x20), tableBytes = Field(0x28), chars = Field(0x30), charBytes = Field(0x38);
         bool Inside(long at, long bytes) => at >= 0 && bytes >= 0 && at <= all.Length && bytes <= all.Length - at;
-        if (model != HeaderBytes || !Inside(model, modelBytes) || !Inside(table, tableBytes) || !Inside(chars, charBytes) || tableBytes % 8 != 0 || charBytes % 2 != 0)
+        if (model != HeaderBytes || !Inside(model, modelBytes) || !Inside(table, tableBytes) || !Inside(chars,
+            charBytes) || tableBytes % 8 != 0 || charBytes % 2 != 0)
             throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} has a damaged ML.NET model header");
         var strings = new string[tableBytes / 8];
         long start = 0;
         for (int i = 0; i < strings.Length; i++)
         {
             long lim = BinaryPrimitives.ReadInt64LittleEndian(all.AsSpan((int)(table + 8 * i)));
-            if (lim < start || lim > charBytes || lim % 2 != 0) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} has a damaged string table");
+            if (lim < start || lim > charBytes || lim % 2 != 0) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} has a " +
+                $"damaged string table");
             strings[i] = Encoding.Unicode.GetString(all, (int)(chars + start), (int)(lim - start));
             start = lim;
         }
@@ -132,19 +139,24 @@ internal sealed class ModelZip
     /// <summary>The entry's stream must end where its header says; for an unsealed zip its CRC-32 must match.</summary>
     private void CheckEnd(ZipArchiveEntry entry, Stream stream, params byte[][] parts)
     {
-        if (stream.Read(stackalloc byte[1]) != 0) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} holds more bytes than its header says ({entry.Length})");
+        if (stream.Read(stackalloc byte[1]) != 0) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} holds more bytes than " +
+            $"its header says ({entry.Length})");
         if (!_checkCrc) return;
         var crc = new Crc32();
         foreach (var part in parts) crc.Append(part);
-        if (crc.GetCurrentHashAsUInt32() != entry.Crc32) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} is corrupted (its CRC-32 does not match)");
+        if (crc.GetCurrentHashAsUInt32() != entry.Crc32) throw new InvalidDataException($"entry {Excerpt.QuotedTail(entry.FullName)} is corrupted (its " +
+            $"CRC-32 does not match)");
     }
 
     private ZipArchiveEntry Entry(string name) =>
-        _entries.TryGetValue(name, out var entry) ? entry : throw new InvalidDataException($"entry {Excerpt.QuotedTail(name)} is missing: not a complete ML.NET model");
+        _entries.TryGetValue(name, out var entry) ? entry : throw new InvalidDataException($"entry {Excerpt.QuotedTail(name)} is missing: not a " +
+            $"complete ML.NET model");
 
     private static int Int(byte[] body, int at, ZipArchiveEntry key) =>
-        at + 4 <= body.Length ? BinaryPrimitives.ReadInt32LittleEndian(body.AsSpan(at)) : throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} ends inside its model block");
+        at + 4 <= body.Length ? BinaryPrimitives.ReadInt32LittleEndian(body.AsSpan(at)) : throw new InvalidDataException($"entry " +
+            $"{Excerpt.QuotedTail(key.FullName)} ends inside its model block");
 
     private static string String(string[] strings, int id, ZipArchiveEntry key) =>
-        id >= 0 && id < strings.Length ? strings[id] : throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} refers to string {id} of {strings.Length}");
+        id >= 0 && id < strings.Length ? strings[id] : throw new InvalidDataException($"entry {Excerpt.QuotedTail(key.FullName)} refers to string {id} " +
+            $"of {strings.Length}");
 }

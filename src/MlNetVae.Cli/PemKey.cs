@@ -30,7 +30,8 @@ internal static class PemKey
             string expected = signing
                 ? "an ECDSA P-256 private key in PEM form (openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out private.pem)"
                 : "an ECDSA P-256 public key in PEM form (openssl ec -in private.pem -pubout -out public.pem)";
-            throw new UsageException($"{option} {path}: {(e is ArgumentException { ParamName: "key" } ? e.Message.Split(" (Parameter")[0] + "; " : "")}expected {expected}");
+            throw new UsageException($"{option} {path}: {(e is ArgumentException { ParamName: "key" } ? e.Message.Split(" (Parameter")[0] + "; " +
+                "" : "")}expected {expected}");
         }
     }
 }

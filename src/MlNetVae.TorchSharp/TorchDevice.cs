@@ -25,11 +25,14 @@ internal static class TorchDevice
         // carrying a page of native-library probing that never says the plain fact.
         if (!cuda.is_available())
             throw new ArgumentException(
-                $"VaeOptions.Device: '{device}' was asked for, but no CUDA device is available here (torch.cuda.is_available() is false: no NVIDIA GPU or driver is visible, or the application references TorchSharp-cpu rather than TorchSharp-cuda-linux / TorchSharp-cuda-windows); use cpu or leave Device unset",
+                $"VaeOptions.Device: '{device}' was asked for, but no CUDA device is available here (torch.cuda.is_available() is false: no NVIDIA GPU " +
+                    $"or driver is visible, or the application references TorchSharp-cpu rather than TorchSharp-cuda-linux / TorchSharp-cuda-windows); " +
+                        $"use cpu or leave Device unset",
                 nameof(VaeOptions.Device));
         int count = cuda.device_count();
         if (index >= count)
-            throw new ArgumentException($"VaeOptions.Device: '{device}' was asked for, but this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}", nameof(VaeOptions.Device));
+            throw new ArgumentException($"VaeOptions.Device: '{device}' was asked for, but this machine has {count} CUDA device(s), cuda:0 to " +
+                $"cuda:{count - 1}", nameof(VaeOptions.Device));
         return torch.device(device);
     }
 }

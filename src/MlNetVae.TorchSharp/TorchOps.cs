@@ -1,5 +1,5 @@
-using TorchSharp;
 using MlNetVae.Backends;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlNetVae.TorchSharp;
@@ -30,7 +30,8 @@ internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IO
     /// </summary>
     public Tensor Conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g)
     {
-        var columns = nn.functional.unfold(x.reshape(-1, g.InChannels, g.InHeight, g.InWidth), (g.KernelHeight, g.KernelWidth), padding: (g.Padding, g.Padding), stride: (g.Stride, g.Stride)); // (B, Cin kh kw, L)
+        var columns = nn.functional.unfold(x.reshape(-1, g.InChannels, g.InHeight, g.InWidth), (g.KernelHeight, g.KernelWidth), padding: (g.Padding,
+            g.Padding), stride: (g.Stride, g.Stride)); // (B, Cin kh kw, L)
         var y = weight.reshape(g.OutChannels, -1).matmul(columns);  // (B, Cout, L)
         return y.add(bias.view(1, -1, 1)).reshape(-1, g.OutFeatures);
     }
@@ -44,7 +45,8 @@ internal sealed class TorchOps(IReadOnlyDictionary<string, Tensor> tensors) : IO
         var images = x.reshape(-1, g.InChannels, g.InHeight * g.InWidth);                 // (B, Cin, H W)
         var w = weight.reshape(g.InChannels, g.OutChannels * g.KernelHeight * g.KernelWidth); // (Cin, Cout kh kw)
         var columns = w.t().matmul(images);                                                // (B, Cout kh kw, H W)
-        var y = nn.functional.fold(columns, (g.OutHeight, g.OutWidth), (g.KernelHeight, g.KernelWidth), stride: (g.Stride, g.Stride), padding: (g.Padding, g.Padding));
+        var y = nn.functional.fold(columns, (g.OutHeight, g.OutWidth), (g.KernelHeight, g.KernelWidth), stride: (g.Stride, g.Stride),
+            padding: (g.Padding, g.Padding));
         return y.add(bias.view(1, -1, 1, 1)).reshape(-1, g.OutFeatures);
     }
 

@@ -41,10 +41,12 @@ internal static class TorchRuntime
     {
         string file = OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
         // A portable build keeps it under runtimes/<rid>/native/, a build for one runtime identifier next to the app.
-        string? path = new[] { Path.Combine(applicationDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", file), Path.Combine(applicationDirectory, file) }
+        string? path = new[] { Path.Combine(applicationDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", file),
+            Path.Combine(applicationDirectory, file) }
             .FirstOrDefault(File.Exists);
         if (path is null)
-            return $"TorchSharp's native wrapper {file} is not in {applicationDirectory}: reference the NuGet package TorchSharp-cpu 0.107.0 from the application (MlNetVae.TorchSharp does) and rebuild it";
+            return $"TorchSharp's native wrapper {file} is not in {applicationDirectory}: reference the NuGet package TorchSharp-cpu 0.107.0 from the " +
+                $"application (MlNetVae.TorchSharp does) and rebuild it";
         string reason;
         try
         {
@@ -57,7 +59,9 @@ internal static class TorchRuntime
             reason = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
         }
         string fix = reason.Contains("GLIBCXX_", StringComparison.Ordinal)
-            ? "this system's libstdc++ is older than the one TorchSharp was built with; build the application with a reference to MlNetVae.TorchSharp (its build patches this copy, see README \"TorchSharp on Debian 12 / Ubuntu 22.04\") rather than copying the files, or install libstdc++ from GCC 13 or later"
+            ? "this system's libstdc++ is older than the one TorchSharp was built with; build the application with a reference to MlNetVae.TorchSharp " +
+                "(its build patches this copy, see README \"TorchSharp on Debian 12 / Ubuntu 22.04\") rather than copying the files, or install " +
+                    "libstdc++ from GCC 13 or later"
             : "check that libtorch (the package libtorch-cpu-linux-x64, -win-x64 or -osx-arm64) was copied beside it";
         return $"TorchSharp could not load {path}: {reason}; {fix}";
     }

@@ -9,7 +9,11 @@ namespace MlNetVae.Benchmarks;
 /// (libtorch 2.10, CPU) and by PyTorch 1.13 (tests/reference/vae_fashion.py), each on the same thread count.
 /// <c>--conv</c> trains the default image model instead (two stride-2 convolutions, latent 8, Gaussian likelihood;
 /// <c>vae_fashion.py --conv</c> builds the same network in PyTorch).
-/// Usage: <c>backends [--conv] [--epochs 10] [--threads 2] [--rounds 5] [--skip-quality]</c>.
+/// With <c>--conv</c> TorchSharp also trains it with libtorch's own convolutions (<see cref="TorchSharpConvPeer"/>).
+/// Every run prints the <c>limit</c> line (see <see cref="MachineLimit"/>) and the managed engine's fraction of it.
+/// <c>--rows N</c> times the rounds on the first N training images only (every engine alike), for a busy machine where
+/// a full epoch of the slowest peer takes many minutes.
+/// Usage: <c>backends [--conv] [--epochs 10] [--threads 2] [--rounds 5] [--rows 60000] [--skip-quality]</c>.
 /// </summary>
 /// <remarks>
 /// Throughput comes from <c>--rounds</c> rounds of one epoch per engine; the order rotates each round, so that a
@@ -19,7 +23,7 @@ namespace MlNetVae.Benchmarks;
 /// </remarks>
 public static class BackendBenchmark
 {
-    private const string Managed = "managed", TorchSharp = "torchsharp", PyTorch = "pytorch";
+    private const string Managed = "managed", TorchSharp = "torchsharp", PyTorch = "pytorch", TorchSharpConv = "torchsharp-conv2d";
 
     public static void Run(string[] args)
     {
@@ -27,27 +31,36 @@ public static class BackendBenchmark
         int rounds = VaeTrainingBenchmark.Option(args, "--rounds", 5);
         var (train, _) = FashionMnist.Train();
         var (test, _) = FashionMnist.Test();
+        int rows = Math.Min(VaeTrainingBenchmark.Option(args, "--rows", train.Length / FashionMnist.Features), train.Length / FashionMnist.Features);
+        var timed = train.AsSpan(0, rows * FashionMnist.Features).ToArray();
         bool conv = args.Contains("--conv");
         var managed = conv
-            ? new VaeOptions { Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackends.Managed }
+            ? VaeTrainingBenchmark.ImageOptions(epochs, threads)
             : VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
-        Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads");
+        Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads, rounds of one epoch over {rows:N0} images");
         var torch = managed with { Backend = "torchsharp", Device = "cpu" };
+        var peaks = MachineLimit.Measure();
+        double flops = MachineLimit.TrainingFlopsPerSample(VaeTrainingBenchmark.Spec(managed, train));
+        Console.WriteLine($"limit: {flops / 1e6:F3} MFLOP per training sample; GEMM-bound limit {peaks.Two * 1e9 / flops:N0} samples/s on 2 threads, {peaks.One * 1e9 / flops:N0} on 1");
 
-        var speeds = new Dictionary<string, List<double>> { [Managed] = [], [TorchSharp] = [], [PyTorch] = [] };
+        // With --conv, TorchSharp also trains the same network through libtorch's own conv2d / conv_transpose2d, its fastest CPU path.
+        string[] order = conv ? [Managed, TorchSharp, PyTorch, TorchSharpConv] : [Managed, TorchSharp, PyTorch];
+        var speeds = order.ToDictionary(e => e, _ => new List<double>());
         var ratios = new Dictionary<string, List<double>> { ["managed/torchsharp"] = [], ["managed/pytorch"] = [], ["torchsharp/pytorch"] = [] };
-        string[] order = [Managed, TorchSharp, PyTorch];
+        if (conv) ratios["managed/torchsharp-conv2d"] = [];
         for (int round = 1; round <= rounds; round++)
         {
+            if (round > 1) peaks = MachineLimit.Measure(peaks);
             var speed = new Dictionary<string, double>();
             for (int i = 0; i < order.Length; i++)
             {
                 string engine = order[(round - 1 + i) % order.Length];
                 speed[engine] = engine switch
                 {
-                    Managed => VaeTrainer.Train(train, FashionMnist.Features, managed with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
-                    TorchSharp => VaeTrainer.Train(train, FashionMnist.Features, torch with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
-                    _ => VaeTrainingBenchmark.RunPeer(1, threads, conv).RootElement.GetProperty("samples_per_second").GetDouble(),
+                    Managed => VaeTrainer.Train(timed, FashionMnist.Features, managed with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
+                    TorchSharp => VaeTrainer.Train(timed, FashionMnist.Features, torch with { Epochs = 1, Seed = round }).Result.SamplesPerSecond,
+                    TorchSharpConv => TorchSharpConvPeer.SamplesPerSecond(timed, threads, round),
+                    _ => VaeTrainingBenchmark.RunPeer(1, threads, conv, rows).RootElement.GetProperty("samples_per_second").GetDouble(),
                 };
                 speeds[engine].Add(speed[engine]);
             }
@@ -56,11 +69,12 @@ public static class BackendBenchmark
                 var pair = name.Split('/');
                 list.Add(speed[pair[0]] / speed[pair[1]]);
             }
-            Console.WriteLine($"round {round}: managed {speed[Managed]:N0}, torchsharp {speed[TorchSharp]:N0}, pytorch {speed[PyTorch]:N0} samples/s; " +
-                string.Join(", ", ratios.Select(r => $"{r.Key} {r.Value[^1]:F2}x")));
+            Console.WriteLine($"round {round}: " + string.Join(", ", order.Select(e => $"{e} {speed[e]:N0}")) + " samples/s; " +
+                string.Join(", ", ratios.Select(r => $"{r.Key} {r.Value[^1]:F2}x")) + $"; managed {MachineLimit.Fraction(peaks, threads, flops, speed[Managed])}");
         }
         Console.WriteLine("medians: " + string.Join(", ", speeds.Select(s => $"{s.Key} {Median(s.Value):N0} samples/s")) + "; " +
             string.Join(", ", ratios.Select(r => $"{r.Key} {Median(r.Value):F2}x ({r.Value.Min():F2}-{r.Value.Max():F2})")));
+        Console.WriteLine($"limit: managed median {MachineLimit.Fraction(peaks, threads, flops, Median(speeds[Managed]))}");
         if (args.Contains("--skip-quality")) return;
 
         var negElbo = new Dictionary<string, double>();

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MlNetVae.Backends;
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Engine;
 
 namespace MlNetVae.Benchmarks;
 

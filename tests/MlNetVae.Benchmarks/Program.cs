@@ -9,7 +9,9 @@ using MlNetVae.Benchmarks;
 //   scorer-summary   scorer rows/s, managed engine vs ONNX Runtime, one thread, batch 1 and 1024
 //   defaults         default-score AUROC on the demo, breast cancer and the tabular sample, defaults vs an lr x batch sweep
 //   transform        the ML.NET transform vs ApplyOnnxModel on 10,000 test images; memory over 1,000,000 rows
-//   anomaly          one-class Fashion-MNIST and breast-cancer AUROC of every score vs sklearn's detectors
+//   limit            peak OpenBLAS sgemm on 1 and 2 threads, both models' FLOPs per training sample and GEMM-bound limits
+//   profile          time per op kind of one training step of the reference VAE and of the default image model
+//   anomaly          one-class AUROC of every score vs sklearn's detectors: Fashion-MNIST (full, 690 per class), sklearn's 8x8 digits, breast cancer
 //   explain          does the largest feature contribution name what broke (generated tables, patched Fashion-MNIST images)
 switch (args)
 {
@@ -20,6 +22,8 @@ switch (args)
     case ["scorer-summary", ..]: ScorerBenchmark.Summary(); break;
     case ["transform", ..]: ScorerBenchmark.Transform(args); break;
     case ["defaults", ..]: DefaultsSweep.Run(args); break;
+    case ["limit", ..]: MachineLimit.Run(); break;
+    case ["profile", ..]: StepProfile.Run(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
     case ["explain", ..]: ExplainBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;

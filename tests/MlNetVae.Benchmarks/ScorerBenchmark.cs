@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using MlNetVae.Inference;
 using MlNetVae.ML;
 using MlNetVae.Onnx;

@@ -79,6 +79,16 @@ public static class VaeTrainingBenchmark
         LearningRate = 1e-3f, BatchSize = 128, Backend = TrainingBackends.Managed,
     };
 
+    /// <summary>The default image model (two stride-2 convolutions, latent 8, Gaussian likelihood) on 28x28 images, on the managed engine.</summary>
+    internal static VaeOptions ImageOptions(int epochs, int threads) => new()
+    {
+        Epochs = epochs, Threads = threads, ImageShape = [1, 28, 28], Backend = TrainingBackends.Managed,
+    };
+
+    /// <summary>The model <paramref name="options"/> make of Fashion-MNIST rows, as the trainer resolves it.</summary>
+    internal static VaeSpec Spec(VaeOptions options, ReadOnlySpan<float> rows) =>
+        VaeSpec.Resolve(options, FeatureStatistics.Fit(rows, FashionMnist.Features, options).Layout);
+
     /// <summary>The same estimate as PyTorch's script: the mean negative ELBO with one z sample per test image.</summary>
     internal static double TestNegElbo(VaeModelParameters model, float[] test, int threads)
     {
@@ -122,10 +132,12 @@ public static class VaeTrainingBenchmark
         return 2 * forward + inputGrads;
     }
 
-    internal static JsonDocument RunPeer(int epochs, int threads, bool conv = false)
+    /// <summary>Runs tests/reference/vae_fashion.py; <paramref name="trainRows"/> &gt; 0 trains on the first that many images only.</summary>
+    internal static JsonDocument RunPeer(int epochs, int threads, bool conv = false, int trainRows = 0)
     {
         string script = Path.Combine(RepoRoot(), "tests", "reference", "vae_fashion.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString(), .. conv ? new[] { "--conv" } : []])
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--epochs", epochs.ToString(), "--threads", threads.ToString(),
+            "--train-limit", trainRows.ToString(), .. conv ? new[] { "--conv" } : []])
         {
             RedirectStandardOutput = true,
         };

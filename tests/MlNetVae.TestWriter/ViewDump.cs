@@ -53,23 +53,23 @@ public static class ViewDump
         switch (column.Type)
         {
             case NumberDataViewType n when n == NumberDataViewType.Single:
-            {
-                var get = cursor.GetGetter<float>(column);
-                float v = 0;
-                return () => { get(ref v); return Number(v); };
-            }
+                {
+                    var get = cursor.GetGetter<float>(column);
+                    float v = 0;
+                    return () => { get(ref v); return Number(v); };
+                }
             case BooleanDataViewType:
-            {
-                var get = cursor.GetGetter<bool>(column);
-                bool v = false;
-                return () => { get(ref v); return v ? "True" : "False"; };
-            }
+                {
+                    var get = cursor.GetGetter<bool>(column);
+                    bool v = false;
+                    return () => { get(ref v); return v ? "True" : "False"; };
+                }
             case VectorDataViewType { ItemType: NumberDataViewType i } when i == NumberDataViewType.Single:
-            {
-                var get = cursor.GetGetter<VBuffer<float>>(column);
-                VBuffer<float> v = default;
-                return () => { get(ref v); return string.Join(' ', v.DenseValues().Select(Number)); };
-            }
+                {
+                    var get = cursor.GetGetter<VBuffer<float>>(column);
+                    VBuffer<float> v = default;
+                    return () => { get(ref v); return string.Join(' ', v.DenseValues().Select(Number)); };
+                }
             default:
                 throw new NotSupportedException($"column '{column.Name}' has type {column.Type}, which the dump does not write");
         }

@@ -1,5 +1,5 @@
-using NUnit.Framework;
 using MlNetVae.TorchSharp.Tests.Build;
+using NUnit.Framework;
 using TorchSharp;
 
 namespace MlNetVae.TorchSharp.Tests;

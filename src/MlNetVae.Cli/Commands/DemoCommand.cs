@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using System.Diagnostics;
 using MlNetVae.Cli.Data;
 using MlNetVae.Cli.Demo;
 using MlNetVae.Cli.Report;
@@ -26,7 +26,8 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "the folder to write", DefaultValueFactory = _ => "mlnetvae-demo" };
         var epochs = CommonOptions.Count("--epochs", new VaeOptions().Epochs, "training epochs");
         var json = CommonOptions.Json();
-        var command = new Command("demo", "train on a built-in sensor table with known anomalies; print the AUROC; write model, ONNX files and report") { output, epochs, json };
+        var command = new Command("demo", "train on a built-in sensor table with known anomalies; print the AUROC; write model, ONNX files and " +
+            "report") { output, epochs, json };
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(output)!;
@@ -39,7 +40,8 @@ internal static class DemoCommand
             summary["folder"] = Path.GetFullPath(folder);
             console.Error.WriteLine($"demo done in {clock.Elapsed.TotalSeconds:F1} s; open {Path.Combine(folder, "report", "index.html")}");
             if (parse.GetValue(json)) Outputs.Json(console, summary);
-            else console.Out.WriteLine($"AUROC {summary["auroc"]:F4} on {summary["test_rows"]} test rows ({summary["test_anomalies"]} known anomalies); written to {Path.GetFullPath(folder)}");
+            else console.Out.WriteLine($"AUROC {summary["auroc"]:F4} on {summary["test_rows"]} test rows ({summary["test_anomalies"]} known " +
+                $"anomalies); written to {Path.GetFullPath(folder)}");
             return 0;
         });
         return command;
@@ -86,6 +88,7 @@ internal static class DemoCommand
         summary["caught"] = caught;
         summary["threshold"] = model.Threshold.Value;
         summary["train_seconds"] = model.Training!.Seconds;
-        console.Error.WriteLine($"threshold {model.Threshold.Value:G6} (1% false positives on calibration rows): flagged {summary["flagged"]} test rows, {caught} of the {summary["test_anomalies"]} anomalies");
+        console.Error.WriteLine($"threshold {model.Threshold.Value:G6} (1% false positives on calibration rows): flagged {summary["flagged"]} test " +
+            $"rows, {caught} of the {summary["test_anomalies"]} anomalies");
     }
 }

@@ -28,7 +28,11 @@ internal static class ExportCommand
                 File.WriteAllBytes(Path.Combine(temp, OnnxNames.ScorerFile), OnnxExport.Scorer(vae, scorer));
             }, console.Cancellation);
             console.Error.WriteLine($"exported {OnnxNames.EncoderFile}, {OnnxNames.DecoderFile}, {OnnxNames.ScorerFile} to {folder}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { @out = folder, files = new[] { OnnxNames.EncoderFile, OnnxNames.DecoderFile, OnnxNames.ScorerFile } });
+            if (parse.GetValue(json)) Outputs.Json(console, new
+            {
+                @out = folder, files = new[] { OnnxNames.EncoderFile, OnnxNames.DecoderFile,
+                OnnxNames.ScorerFile }
+            });
             return 0;
         });
         return command;

@@ -11,7 +11,8 @@ internal static class ReportCommand
         var input = new ModelInput();
         var output = CommonOptions.Out("the folder to write (created if missing)");
         var json = CommonOptions.Json();
-        var command = new Command("report", "write training curves, KL per dimension, the latent scatter, score histogram and ROC, the ELBO gap and (images) reconstructions, samples and a traversal, with index.html") { output, json };
+        var command = new Command("report", "write training curves, KL per dimension, the latent scatter, score histogram and ROC, the ELBO gap and " +
+            "(images) reconstructions, samples and a traversal, with index.html") { output, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {

@@ -21,13 +21,15 @@ internal static class SampleCommand
             string outPath = parse.GetValue(output)!;
             Outputs.CheckFile(outPath, [model.Path(parse)]);
             bool png = outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
-            if (!png && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--out {outPath}: expected a .png or .csv file name");
+            if (!png && !outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--out {outPath}: expected a .png or " +
+                $".csv file name");
             int n = CommonOptions.Checked(parse, count, 1, 100_000);
             var transformer = model.Load(parse);
             var info = ModelMetadata.Of(transformer);
             int features = transformer.Model.Features;
             if (png && info.ImageShape is null)
-                throw new UsageException($"--out {outPath}: a PNG grid needs an image model (trained on IDX images, or with --image-shape); this model reads table rows of {features} features: write a .csv instead");
+                throw new UsageException($"--out {outPath}: a PNG grid needs an image model (trained on IDX images, or with --image-shape); this model " +
+                    $"reads table rows of {features} features: write a .csv instead");
             var rows = new VaeInference(transformer.Model, transformer.Options.Threads).Generate(n, parse.GetValue(seed));
             if (png)
             {
@@ -47,7 +49,8 @@ internal static class SampleCommand
             else
             {
                 var writer = RowWriter.For(transformer);
-                Outputs.WriteCsv(outPath, writer.Header, Enumerable.Range(0, n).Select(i => writer.Cells(rows.AsSpan(i * features, features))), console.Cancellation);
+                Outputs.WriteCsv(outPath, writer.Header, Enumerable.Range(0, n).Select(i => writer.Cells(rows.AsSpan(i * features, features))),
+                    console.Cancellation);
             }
             console.Error.WriteLine($"sampled {n} rows: {outPath}");
             if (parse.GetValue(json)) Outputs.Json(console, new { count = n, @out = outPath });

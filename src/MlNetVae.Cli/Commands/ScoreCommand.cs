@@ -22,10 +22,12 @@ internal static class ScoreCommand
         var output = CommonOptions.Out("the CSV to write: row,score,neg_elbo,reconstruction,kl[,iwae_nll],is_anomaly");
         var samples = CommonOptions.Count("--samples", 0, "z draws per row for neg_elbo (0 = at the posterior mean, deterministic)");
         var iwae = CommonOptions.Count("--iwae", 0, "importance samples for the iwae_nll column (0 = no column)");
-        var explain = CommonOptions.Count("--explain", 0, "per row, the K features that contribute most to the score, as name and share (columns top1,top1_share,...,latent_share; 0 = none)");
+        var explain = CommonOptions.Count("--explain", 0, "per row, the K features that contribute most to the score, as name and share " +
+            "(columns top1,top1_share,...,latent_share; 0 = none)");
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
-        var command = new Command("score", "write each row's anomaly score (higher = more unusual), its ELBO parts and its flag") { output, samples, iwae, explain, seed, json };
+        var command = new Command("score", "write each row's anomaly score (higher = more unusual), its ELBO parts and its flag") { output, samples,
+            iwae, explain, seed, json };
         input.AddTo(command);
         command.SetAction(parse =>
         {
@@ -91,13 +93,20 @@ internal static class ScoreCommand
 
             Outputs.WriteCsv(outPath, header, Lines(), console.Cancellation);
             console.Error.WriteLine($"scored {rows} rows; {flagged} above the threshold {model.Threshold.Value:G6}: {outPath}");
-            if (parse.GetValue(json)) Outputs.Json(console, new { rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN, @out = outPath });
+            if (parse.GetValue(json)) Outputs.Json(console, new
+            {
+                rows, anomalies = flagged, mean_score = rows > 0 ? scoreSum / rows : double.NaN,
+                @out = outPath
+            });
             return 0;
         });
         return command;
     }
 
-    /// <summary>Fills <paramref name="order"/> with the feature indices from the largest value of <paramref name="values"/> down (ties: the first feature first).</summary>
+    /// <summary>
+    /// Fills <paramref name="order"/> with the feature indices from the largest value of <paramref name="values"/> down
+    /// (ties: the first feature first).
+    /// </summary>
     private static void Largest(float[] values, int[] order)
     {
         for (int j = 0; j < order.Length; j++) order[j] = j;

@@ -29,7 +29,8 @@ internal static class TrainCommand
             .Select(o => (Info: o, Flag: new Option<string?>("--" + o.Attribute.Flag) { Description = Help(o, defaults) }))
             .ToArray();
 
-        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn, output, signKey, json };
+        var command = new Command("train", "fit a VAE on a CSV or IDX file and save it as one model file") { data, labels, keepClass, labelColumn,
+            output, signKey, json };
         foreach (var (_, flag) in flags) command.Options.Add(flag);
         command.SetAction(parse =>
         {
@@ -54,7 +55,8 @@ internal static class TrainCommand
             ModelFile.Save(model, outPath, key, console.Cancellation);
 
             var result = model.Training!;
-            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO {result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}{(key is null ? "" : ", signed")}");
+            console.Error.WriteLine($"trained on {result.History.Count} epochs, {dataset.Features} features in {result.Seconds:F1} s; train -ELBO " +
+                $"{result.TrainNegElbo:F3}; threshold {model.Threshold.Value:G6}; saved {outPath}{(key is null ? "" : ", signed")}");
             if (parse.GetValue(json))
                 Outputs.Json(console, new Dictionary<string, object?>
                 {

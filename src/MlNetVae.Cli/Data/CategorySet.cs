@@ -25,7 +25,9 @@ internal sealed class CategorySet
     {
         if (Overflowed || Distinct.Contains(cell)) return false;
         if (cell.Length > InputLimits.MaxCategoryLength)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{where()}: a text cell of {cell.Length:N0} characters ({Excerpt.Quoted(cell)}); categories may have at most {InputLimits.MaxCategoryLength:N0} characters: free text is not a category, drop the column"));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{where()}: a text cell of {cell.Length:N0} characters " +
+                $"({Excerpt.Quoted(cell)}); categories may have at most {InputLimits.MaxCategoryLength:N0} characters: free text is not a category, " +
+                    $"drop the column"));
         if (Distinct.Count < MaxDistinct) return Distinct.Add(cell);
         Overflowed = true;
         return false;

@@ -63,10 +63,12 @@ internal sealed class CsvRecords : IDisposable
                 throw new InvalidDataException($"{path}: empty file, expected a header row");
             int number = Array.FindIndex(header, CsvNumber.IsFinite);
             if (number >= 0)
-                throw new InvalidDataException($"{path}: line 1 looks like data, not a header: cell {number + 1} ({Excerpt.Quoted(header[number])}) is a number, and column names must not be numbers; add a header line naming the columns (or rename the numeric ones)");
+                throw new InvalidDataException($"{path}: line 1 looks like data, not a header: cell {number + 1} ({Excerpt.Quoted(header[number])}) is " +
+                    $"a number, and column names must not be numbers; add a header line naming the columns (or rename the numeric ones)");
             if (header.Length == 1) CheckSeparator(path, header[0]);
             // Every column but a label gives at least one feature: too many columns fail before any row is read.
-            InputLimits.CheckFeatures(path, header.Length - 1, string.Create(CultureInfo.InvariantCulture, $"line 1 names {header.Length:N0} columns: at least"));
+            InputLimits.CheckFeatures(path, header.Length - 1, string.Create(CultureInfo.InvariantCulture, $"line 1 names {header.Length:N0} columns: " +
+                $"at least"));
             var repeated = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
             if (repeated is not null) throw new InvalidDataException($"{path}: line 1: column {Excerpt.Quoted(repeated.Key)} appears twice in the header");
             return new CsvRecords(path, reader, header);
@@ -118,7 +120,8 @@ internal sealed class CsvRecords : IDisposable
         {
             int count = name.Count(c => c == separator);
             if (count == 0) continue;
-            throw new InvalidDataException($"{path}: line 1 is one column, {Excerpt.Quoted(name)}, holding {count} {(count == 1 ? what[..^1] : what)}: a {what[..^1]}-separated file? The CLI reads comma-separated values; {fix}");
+            throw new InvalidDataException($"{path}: line 1 is one column, {Excerpt.Quoted(name)}, holding {count} {(count == 1 ? what[..^1] : what)}: " +
+                $"a {what[..^1]}-separated file? The CLI reads comma-separated values; {fix}");
         }
     }
 

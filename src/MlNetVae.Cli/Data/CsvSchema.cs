@@ -151,14 +151,17 @@ public sealed class CsvSchema
         if (sets.All(s => s is null)) return sets;
         long features = numeric.Count(n => n), limit = InputLimits.MaxFeatures;
         // Each categorical column gives at least two features (one is refused as carrying no information).
-        InputLimits.CheckFeatures(path, features + 2L * sets.Count(s => s is not null), string.Create(CultureInfo.InvariantCulture, $"{features:N0} numeric and {sets.Count(s => s is not null):N0} text columns (two categories each at the least) make at least"));
+        InputLimits.CheckFeatures(path, features + 2L * sets.Count(s => s is not null), string.Create(CultureInfo.InvariantCulture,
+            $"{features:N0} numeric and {sets.Count(s => s is not null):N0} text columns (two categories each at the least) make at least"));
         using var records = CsvRecords.Open(path);
         while (records.Read())
             for (int c = 0; c < sets.Length; c++)
             {
-                if (sets[c] is not { } set || !set.Add(records.Cells[c], () => $"{path}: line {records.Line}, column {Excerpt.Quoted(header[c])}") || ++features <= limit) continue;
+                if (sets[c] is not { } set || !set.Add(records.Cells[c], () => $"{path}: line {records.Line}, column " +
+                    $"{Excerpt.Quoted(header[c])}") || ++features <= limit) continue;
                 int widest = Array.FindIndex(sets, s => s is not null && s.Distinct.Count == sets.Max(t => t?.Distinct.Count ?? 0));
-                InputLimits.CheckFeatures(path, features, string.Create(CultureInfo.InvariantCulture, $"the numeric columns and the categories seen by line {records.Line} (column {Excerpt.Quoted(header[widest])} alone has {sets[widest]!.Distinct.Count:N0}) make"));
+                InputLimits.CheckFeatures(path, features, string.Create(CultureInfo.InvariantCulture, $"the numeric columns and the categories seen by " +
+                    $"line {records.Line} (column {Excerpt.Quoted(header[widest])} alone has {sets[widest]!.Distinct.Count:N0}) make"));
             }
         return sets;
     }
@@ -178,11 +181,13 @@ public sealed class CsvSchema
             string count = set.Overflowed ? $"more than {CategorySet.MaxDistinct - 1}" : set.Distinct.Count.ToString(CultureInfo.InvariantCulture);
             throw new InvalidDataException(label
                 ? $"{path}: label column {Excerpt.Quoted(name)} has {count} distinct values, too many classes (limit {limit} for {rows} rows)"
-                : $"{path}: column {Excerpt.Quoted(name)} has {count} distinct values, too many to one-hot encode (limit {limit} for {rows} rows); drop the column, or make it numeric (e.g. a timestamp as seconds)");
+                : $"{path}: column {Excerpt.Quoted(name)} has {count} distinct values, too many to one-hot encode (limit {limit} for {rows} rows); " +
+                    $"drop the column, or make it numeric (e.g. a timestamp as seconds)");
         }
         var categories = set.Distinct.Order(StringComparer.Ordinal).ToArray();
         if (!label && categories.Length < 2)
-            throw new InvalidDataException($"{path}: column {Excerpt.Quoted(name)} holds the single value {Excerpt.Quoted(categories[0])} and carries no information; remove it");
+            throw new InvalidDataException($"{path}: column {Excerpt.Quoted(name)} holds the single value {Excerpt.Quoted(categories[0])} and carries " +
+                $"no information; remove it");
         return categories;
     }
 
@@ -203,9 +208,11 @@ public sealed class CsvSchema
         for (int c = 0; c < columns.Length; c++)
         {
             string name = columns[c].Name;
-            string? why = LabelNames.Contains(name) ? "by its name" : c == byValues ? $"integers with {profiles[c].DistinctNumbers} distinct values among continuous columns" : null;
+            string? why = LabelNames.Contains(name) ? "by its name" : c == byValues ? $"integers with {profiles[c].DistinctNumbers} distinct values " +
+                $"among continuous columns" : null;
             if (why is null) continue;
-            warnings.Add($"{path}: column {Excerpt.Quoted(name)} looks like a label ({why}) but is used as a feature; if it is a label, pass --label-column {(name.Length <= Excerpt.MaxChars ? name : "with its name")}");
+            warnings.Add($"{path}: column {Excerpt.Quoted(name)} looks like a label ({why}) but is used as a feature; if it is a label, pass " +
+                $"--label-column {(name.Length <= Excerpt.MaxChars ? name : "with its name")}");
         }
         return warnings;
     }
@@ -223,7 +230,8 @@ public sealed class CsvSchema
         if (label is not null && !header.Contains(label.Name)) columns.Remove(label);
         if (extraLabel is not null && extraLabel != label?.Name)
         {
-            if (label is not null) throw new InvalidDataException($"{path}: the model's label column is {Excerpt.Quoted(label.Name)}, not {Excerpt.Quoted(extraLabel)}");
+            if (label is not null) throw new InvalidDataException($"{path}: the model's label column is {Excerpt.Quoted(label.Name)}, not " +
+                $"{Excerpt.Quoted(extraLabel)}");
             int at = Array.IndexOf(header, extraLabel);
             if (at < 0) throw new InvalidDataException($"{path}: no label column {Excerpt.Quoted(extraLabel)} in the header ({Excerpt.Names(header)})");
             columns.Insert(Math.Min(at, columns.Count), new CsvColumn(extraLabel, CsvColumnKind.Label, []));
@@ -235,7 +243,8 @@ public sealed class CsvSchema
             string hint = extra.Length == 1 && header.Length == expected.Length + 1 && expected.All(header.Contains)
                 ? $"; if {Excerpt.Quoted(extra[0])} is a label, pass --label-column {(extra[0].Length <= Excerpt.MaxChars ? extra[0] : "with its name")}"
                 : "";
-            throw new InvalidDataException($"{path}: line 1: expected the {expected.Length} columns {Excerpt.Names(expected)}, found the {header.Length} columns {Excerpt.Names(header)}{hint}");
+            throw new InvalidDataException($"{path}: line 1: expected the {expected.Length} columns {Excerpt.Names(expected)}, found the " +
+                $"{header.Length} columns {Excerpt.Names(header)}{hint}");
         }
         return new CsvRowEncoder(path, columns.ToArray(), FeatureNames.Count);
     }
@@ -253,7 +262,8 @@ internal sealed class CsvRowEncoder
         _path = path;
         _columns = columns;
         Features = features;
-        _slots = columns.Select(c => c.Categories.Select((category, i) => (category, i)).ToDictionary(p => p.category, p => p.i, StringComparer.Ordinal)).ToArray();
+        _slots = columns.Select(c => c.Categories.Select((category, i) => (category, i)).ToDictionary(p => p.category, p => p.i,
+            StringComparer.Ordinal)).ToArray();
         LabelColumn = columns.FirstOrDefault(c => c.Kind == CsvColumnKind.Label);
     }
 
@@ -279,19 +289,22 @@ internal sealed class CsvRowEncoder
                         throw new InvalidDataException(CsvNumber.IsOtherFormat(cell)
                             ? $"{Where(line, c)}: found {Excerpt.Quoted(cell)}, a number in another format; expected {CsvNumber.Expected}"
                             : $"{Where(line, c)}: expected a number, found {Excerpt.Quoted(cell)}");
-                    if (!double.IsFinite(value) || !float.IsFinite((float)value)) throw new InvalidDataException($"{Where(line, c)}: expected a finite number, found {Excerpt.Quoted(cell)}");
+                    if (!double.IsFinite(value) || !float.IsFinite((float)value)) throw new InvalidDataException($"{Where(line,
+                        c)}: expected a finite number, found {Excerpt.Quoted(cell)}");
                     features[f++] = (float)value;
                     break;
                 case CsvColumnKind.Categorical:
                     if (!_slots[c].TryGetValue(cell, out int slot))
-                        throw new InvalidDataException($"{Where(line, c)}: category {Excerpt.Quoted(cell)} was not seen when the model was fitted (known: {Excerpt.Names(_columns[c].Categories)})");
+                        throw new InvalidDataException($"{Where(line, c)}: category {Excerpt.Quoted(cell)} was not seen when the model was fitted " +
+                            $"(known: {Excerpt.Names(_columns[c].Categories)})");
                     features[f + slot] = 1f;
                     f += _columns[c].Categories.Length;
                     break;
                 default:
                     if (_columns[c].Categories.Length > 0)
                         label = _slots[c].TryGetValue(cell, out int index) ? index
-                            : throw new InvalidDataException($"{Where(line, c)}: label {Excerpt.Quoted(cell)} was not among the labels when the model was fitted (known: {Excerpt.Names(_columns[c].Categories)})");
+                            : throw new InvalidDataException($"{Where(line, c)}: label {Excerpt.Quoted(cell)} was not among the labels when the model " +
+                                $"was fitted (known: {Excerpt.Names(_columns[c].Categories)})");
                     else if (int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int integer)) label = integer;
                     else throw new InvalidDataException($"{Where(line, c)}: expected an integer label, found {Excerpt.Quoted(cell)}");
                     break;

@@ -56,7 +56,8 @@ internal sealed record Dataset(IDataView View, string Source, long? Rows, IReadO
 
     private static Dataset OpenCsv(string path, string? labels, int? keepClass, string? labelColumn, CsvSchema? schema)
     {
-        if (labels is not null) throw new ArgumentException($"--labels {labels}: an IDX label file goes with IDX images; for CSV data name the label column with --label-column");
+        if (labels is not null) throw new ArgumentException($"--labels {labels}: an IDX label file goes with IDX images; for CSV data name the label " +
+            $"column with --label-column");
         if (keepClass is not null) throw new ArgumentException("--class keeps one class of IDX images; it does not apply to CSV data");
         var warnings = new List<string>();
         long? rows = null;

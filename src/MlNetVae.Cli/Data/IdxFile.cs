@@ -51,7 +51,8 @@ public static class IdxFile
             if (value == 0) throw new InvalidDataException($"{path}: IDX dimension {d} is 0");
             count *= value; // at most 2^30 * 2^32 before the check below: no overflow
             if (count > MaxBytes)
-                throw new InvalidDataException($"{path}: the IDX header declares more than {MaxBytes} bytes of data (dimension {d} is {value}); the limit is {MaxBytes}");
+                throw new InvalidDataException($"{path}: the IDX header declares more than {MaxBytes} bytes of data (dimension {d} is {value}); the " +
+                    $"limit is {MaxBytes}");
             dims[d] = (int)value;
         }
         string shape = string.Join('x', dims);
@@ -60,8 +61,10 @@ public static class IdxFile
         if (!input.IsCompressed && input.FileSize is long size)
         {
             long held = size - header.Length;
-            if (held < count) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the file holds {held}");
-            if (held > count) throw new InvalidDataException($"{path}: {held - count} bytes follow the {count} bytes of data the header declares ({shape}); not a well-formed IDX file");
+            if (held < count) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the " +
+                $"file holds {held}");
+            if (held > count) throw new InvalidDataException($"{path}: {held - count} bytes follow the {count} bytes of data the header declares " +
+                $"({shape}); not a well-formed IDX file");
         }
 
         // Doubling from a small chunk: never more than twice the bytes that really arrived.
@@ -70,7 +73,8 @@ public static class IdxFile
         while (true)
         {
             int n = input.Read(bytes.AsSpan((int)filled));
-            if (n == 0) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the file holds {filled}");
+            if (n == 0) throw new InvalidDataException($"{path}: truncated IDX file: the header declares {shape} = {count} bytes of data, the file " +
+                $"holds {filled}");
             filled += n;
             if (filled == count) break;
             if (filled == bytes.Length) Array.Resize(ref bytes, (int)Math.Min(count, 2L * bytes.Length));

@@ -83,7 +83,8 @@ internal sealed class InputFile : Stream
         if (n == 0 && buffer.Length > 0) Verify();
         var got = buffer[..n];
         if (_text && got.IndexOf((byte)0) is int at and >= 0)
-            throw new InvalidDataException($"{_path}: byte {_read + at}{(IsCompressed ? " (decompressed)" : "")} is a NUL byte: a binary or UTF-16 file, expected UTF-8 CSV text");
+            throw new InvalidDataException($"{_path}: byte {_read + at}{(IsCompressed ? " (decompressed)" : "")} is a NUL byte: a binary or UTF-16 " +
+                $"file, expected UTF-8 CSV text");
         _crc?.Append(got);
         _read += n;
         return n;
@@ -127,6 +128,7 @@ internal sealed class InputFile : Stream
             && BinaryPrimitives.ReadUInt32LittleEndian(_trailer) == _crc.GetCurrentHashAsUInt32()
             && BinaryPrimitives.ReadUInt32LittleEndian(_trailer.AsSpan(4)) == (uint)_read;
         if (!whole)
-            throw new InvalidDataException($"{_path}: truncated or corrupt gzip file (the {_read} decompressed bytes do not match the gzip trailer; concatenated multi-member gzip is not supported, decompress it with gunzip)");
+            throw new InvalidDataException($"{_path}: truncated or corrupt gzip file (the {_read} decompressed bytes do not match the gzip trailer; " +
+                $"concatenated multi-member gzip is not supported, decompress it with gunzip)");
     }
 }

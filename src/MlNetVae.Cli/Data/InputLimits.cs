@@ -40,7 +40,8 @@ internal static class InputLimits
     {
         if (features > MaxFeatures)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: {why} {features:N0} features per row; the limit is {MaxFeatures:N0} (the default network trains on that many in under 1 GB of memory; more take gigabytes)"));
+                $"{source}: {why} {features:N0} features per row; the limit is {MaxFeatures:N0} (the default network trains on that many in under 1 GB " +
+                    $"of memory; more take gigabytes)"));
     }
 
     /// <summary>Refuses training data larger than <see cref="MaxTrainingValues"/>, before it is read into memory.</summary>
@@ -48,6 +49,7 @@ internal static class InputLimits
     {
         if (rows * features > MaxTrainingValues)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: {rows:N0} rows x {features:N0} features = {rows * features:N0} values, more than the {MaxTrainingValues:N0} (1 GiB of float32) train holds in memory; train on a sample of the rows"));
+                $"{source}: {rows:N0} rows x {features:N0} features = {rows * features:N0} values, more than the {MaxTrainingValues:N0} (1 GiB of " +
+                    $"float32) train holds in memory; train on a sample of the rows"));
     }
 }

@@ -1,5 +1,5 @@
-using MlNetVae.Cli.Output;
 using System.Globalization;
+using MlNetVae.Cli.Output;
 using MlNetVae.Engine.Randomness;
 
 

@@ -20,7 +20,8 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically for files.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> (or of its link's target) does not exist.</exception>
     /// <exception cref="IOException">The path is a folder, a block device or a socket, or a symbolic link loop.</exception>
-    /// <exception cref="OperationCanceledException">SIGINT, SIGTERM or SIGHUP arrived during the write, or <paramref name="cancellation"/> was cancelled before the rename; the old file is kept.</exception>
+    /// <exception cref="OperationCanceledException">SIGINT, SIGTERM or SIGHUP arrived during the write, or <paramref name="cancellation"/> was
+    /// cancelled before the rename; the old file is kept.</exception>
     public static void Write(string path, Action<Stream> write, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -69,7 +69,8 @@ internal static class AtomicFolder
         created.Add(folder);
     }
 
-    /// <summary>Cleanup after a failure: what cannot be deleted stays for the next write's stale-file removal, and the first error is the one reported.</summary>
+    /// <summary>Cleanup after a failure: what cannot be deleted stays for the next write's stale-file removal, and the first error is the one
+    /// reported.</summary>
     private static void Delete(Action delete)
     {
         try

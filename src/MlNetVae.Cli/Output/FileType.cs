@@ -31,7 +31,8 @@ internal static partial class FileTypes
     {
         if (!OperatingSystem.IsLinux())
             return Directory.Exists(path) ? FileType.Directory : !File.Exists(path) ? FileType.Missing
-                : !OperatingSystem.IsWindows() && Path.GetFullPath(path).StartsWith("/dev/", StringComparison.Ordinal) ? FileType.CharacterDevice : FileType.Regular;
+                : !OperatingSystem.IsWindows() && Path.GetFullPath(path).StartsWith("/dev/",
+                    StringComparison.Ordinal) ? FileType.CharacterDevice : FileType.Regular;
         // struct statx is the same on every Linux architecture (unlike struct stat): 256 bytes, stx_mode a u16 at 28.
         byte* buffer = stackalloc byte[256];
         if (Statx(AtCurrentDirectory, path, 0, StatxType, buffer) != 0)

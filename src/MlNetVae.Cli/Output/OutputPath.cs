@@ -19,7 +19,8 @@ public static class OutputPath
         var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         foreach (var input in inputs)
             if (input is not null && string.Equals(Resolve(input), resolved, comparison))
-                throw new ArgumentException($"{output}: is the input file {input}{(output == resolved && input == resolved ? "" : $" (both resolve to {resolved})")}; writing it would replace the input, choose another output path");
+                throw new ArgumentException($"{output}: is the input file {input}{(output == resolved && input == resolved ? "" : $" (both resolve to " +
+                    $"{resolved})")}; writing it would replace the input, choose another output path");
     }
 
     /// <summary>
@@ -52,7 +53,8 @@ public static class OutputPath
     /// <summary>Pushes the parts of <paramref name="path"/> so the first part pops first.</summary>
     private static void Push(Stack<string> stack, string path)
     {
-        var parts = path[Path.GetPathRoot(path)!.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        var parts = path[Path.GetPathRoot(path)!.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar],
+            StringSplitOptions.RemoveEmptyEntries);
         for (int i = parts.Length - 1; i >= 0; i--) stack.Push(parts[i]);
     }
 }

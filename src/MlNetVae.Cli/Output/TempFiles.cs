@@ -27,7 +27,8 @@ internal static class TempFiles
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) => AbandonAll(exiting: true);
         AppDomain.CurrentDomain.UnhandledException += (_, _) => AbandonAll(exiting: true);
-        Signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, _ => AbandonAll(exiting: false)))];
+        Signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s,
+            _ => AbandonAll(exiting: false)))];
     }
 
     /// <summary>Creates and registers a new temporary file beside <paramref name="target"/>, with <paramref name="mode"/> when given.</summary>
@@ -62,8 +63,10 @@ internal static class TempFiles
     public static string PathFor(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
-    /// <summary>Renames the finished temporary file over <paramref name="target"/>, unless a signal abandoned it or <paramref name="cancellation"/> is cancelled.</summary>
-    /// <exception cref="OperationCanceledException">A signal arrived during the write, or the token was cancelled; <paramref name="target"/> is unchanged.</exception>
+    /// <summary>Renames the finished temporary file over <paramref name="target"/>, unless a signal abandoned it or <paramref name="cancellation"/>
+    /// is cancelled.</summary>
+    /// <exception cref="OperationCanceledException">A signal arrived during the write, or the token was cancelled; <paramref name="target"/> is
+    /// unchanged.</exception>
     public static void Commit(string temp, string target, CancellationToken cancellation)
     {
         lock (Gate)

@@ -36,14 +36,16 @@ internal static class ElboGap
         var (first, last) = (iwae.MinBy(p => p.K)!, iwae.MaxBy(p => p.K)!);
         int[] counts = [.. iwae.Select(p => p.K).Concat(naive.Select(p => p.Samples)).Distinct().Order()];
 
-        var both = PlotStyle.Create("The IWAE bound tightens toward log p(x) as K grows;\nthe naive estimate sits far below, with a wide spread", "", "nats per row");
+        var both = PlotStyle.Create("The IWAE bound tightens toward log p(x) as K grows;\nthe naive estimate sits far below, with a wide spread", "",
+            "nats per row");
         Iwae(both, iwae, "IWAE bound L_K (K = 1: the ELBO)");
         Naive(both, naive);
         var bound = both.Add.HorizontalLine(last.Mean, 1f, PlotStyle.Palette[0], LinePattern.Dotted);
         bound.LegendText = $"log p(x) ≥ {F(last.Mean)} (K = {last.K})";
         both.Axes.Bottom.TickLabelStyle.IsVisible = false; // the zoom below carries the K labels
 
-        var zoom = PlotStyle.Create($"Zoom on the bound: K = {first.K} → {last.K} gains {F(last.Mean - first.Mean)} nats,\nthe least by which the ELBO falls short of log p(x)", "K (samples per row, log scale)", "nats per row");
+        var zoom = PlotStyle.Create($"Zoom on the bound: K = {first.K} → {last.K} gains {F(last.Mean - first.Mean)} nats,\nthe least by which the ELBO " +
+            $"falls short of log p(x)", "K (samples per row, log scale)", "nats per row");
         Iwae(zoom, iwae, "IWAE bound L_K");
 
         foreach (var plot in new[] { both, zoom })
@@ -65,7 +67,10 @@ internal static class ElboGap
 
         var closest = naive.MaxBy(p => p.Samples)!;
         return new ReportFigure(png,
-            $"Top: the importance-weighted bound (blue) against the naive estimate that draws z from the prior (orange, band: its spread). With {closest.Samples} samples the naive estimate is still {F(last.Mean - closest.Mean)} nats below the bound, and a lower bound's distance to log p(x) can only be larger. Bottom: the bound alone; its rise from K = {first.K} to {last.K} ({F(last.Mean - first.Mean)} nats) is a lower limit on how loose the ELBO is.");
+            $"Top: the importance-weighted bound (blue) against the naive estimate that draws z from the prior (orange, band: its spread). With " +
+                $"{closest.Samples} samples the naive estimate is still {F(last.Mean - closest.Mean)} nats below the bound, and a lower bound's " +
+                    $"distance to log p(x) can only be larger. Bottom: the bound alone; its rise from K = {first.K} to {last.K} " +
+                        $"({F(last.Mean - first.Mean)} nats) is a lower limit on how loose the ELBO is.");
     }
 
     private static void Iwae(Plot plot, IReadOnlyList<IwaePoint> points, string label)

@@ -39,7 +39,8 @@ internal static class FeatureErrors
         return errors;
     }
 
-    /// <summary>Writes <c>{stem}.png</c>: the <see cref="MaxBars"/> largest of <paramref name="errors"/> (one per feature, from <see cref="Standardized"/>), named by <paramref name="names"/>.</summary>
+    /// <summary>Writes <c>{stem}.png</c>: the <see cref="MaxBars"/> largest of <paramref name="errors"/> (one per feature, from <see
+    /// cref="Standardized"/>), named by <paramref name="names"/>.</summary>
     public static ReportFigure Write(string folder, IReadOnlyList<string> names, IReadOnlyList<double> errors, int rows, string stem = "features")
     {
         if (errors.Count == 0 || names.Count != errors.Count) throw new ArgumentException($"{names.Count} names for {errors.Count} feature errors");
@@ -60,6 +61,9 @@ internal static class FeatureErrors
         var png = FigureFile.Save(folder, stem, Width, height, canvas => plot.Render(canvas, Width, height));
         var top = worst[0];
         return new ReportFigure(png, string.Create(CultureInfo.InvariantCulture,
-            $"How far the reconstructions of {rows} rows miss each feature, in units of the feature's standard deviation ({shown} shown). The longest bars, led by {names[top]} ({errors[top]:0.##}), are what the model reproduces worst: rows unusual in those features get high scores. Near 0.8 is no better than guessing the feature's mean (for normally distributed values); near 0 the model has learned the feature from the others."));
+            $"How far the reconstructions of {rows} rows miss each feature, in units of the feature's standard deviation ({shown} shown). The longest " +
+                $"bars, led by {names[top]} ({errors[top]:0.##}), are what the model reproduces worst: rows unusual in those features get high scores. " +
+                    $"Near 0.8 is no better than guessing the feature's mean (for normally distributed values); near 0 the model has learned the " +
+                        $"feature from the others."));
     }
 }

@@ -16,7 +16,8 @@ internal static class ImageGrid
     /// Writes <c>{stem}.png</c>: each input above its reconstruction, up to <paramref name="columns"/> pairs per
     /// line (more wrap onto further pairs of lines).
     /// </summary>
-    public static ReportFigure Reconstructions(string folder, IReadOnlyList<float[]> originals, IReadOnlyList<float[]> reconstructions, (int Height, int Width) shape, int columns = 10, string stem = "reconstructions")
+    public static ReportFigure Reconstructions(string folder, IReadOnlyList<float[]> originals, IReadOnlyList<float[]> reconstructions, (int Height,
+        int Width) shape, int columns = 10, string stem = "reconstructions")
     {
         if (originals.Count != reconstructions.Count) throw new ArgumentException($"{originals.Count} inputs but {reconstructions.Count} reconstructions");
         columns = Math.Clamp(originals.Count, 1, columns);
@@ -28,7 +29,8 @@ internal static class ImageGrid
             rows.Add(new Row("reconstruction", [.. reconstructions.Skip(start).Take(n)], 0));
         }
         string png = Save(folder, stem, rows, shape, columns, header: null);
-        return new ReportFigure(png, "Inputs (top) and their reconstructions from the posterior mean (below): blurry reconstructions are normal for a VAE; missing strokes or the wrong shape mean the model has not captured that kind of input.");
+        return new ReportFigure(png, "Inputs (top) and their reconstructions from the posterior mean (below): blurry reconstructions are normal for a " +
+            "VAE; missing strokes or the wrong shape mean the model has not captured that kind of input.");
     }
 
     /// <summary>Writes <c>{stem}.png</c>: new images decoded from z ~ N(0, I), <paramref name="columns"/> per row.</summary>
@@ -37,7 +39,8 @@ internal static class ImageGrid
         columns = Math.Clamp(images.Count, 1, columns);
         var rows = images.Chunk(columns).Select(chunk => new Row(null, chunk, 0)).ToList();
         string png = Save(folder, stem, rows, shape, columns, header: null);
-        return new ReportFigure(png, $"{images.Count} new images decoded from random draws of the prior N(0, I): if these look like plausible data, the prior and the posterior agree; smudges or mixtures of shapes mark regions of the latent space the encoder never uses.");
+        return new ReportFigure(png, $"{images.Count} new images decoded from random draws of the prior N(0, I): if these look like plausible data, " +
+            $"the prior and the posterior agree; smudges or mixtures of shapes mark regions of the latent space the encoder never uses.");
     }
 
     /// <summary>
@@ -45,23 +48,28 @@ internal static class ImageGrid
     /// in <paramref name="images"/>, <paramref name="values"/>.Count per row) decode a point moved along that dimension
     /// to each of <paramref name="values"/>.
     /// </summary>
-    public static ReportFigure Traversal(string folder, IReadOnlyList<float[]> images, (int Height, int Width) shape, IReadOnlyList<int> dimensions, IReadOnlyList<double> values, string stem = "traversal")
+    public static ReportFigure Traversal(string folder, IReadOnlyList<float[]> images, (int Height, int Width) shape, IReadOnlyList<int> dimensions,
+        IReadOnlyList<double> values, string stem = "traversal")
     {
         if (images.Count != dimensions.Count * values.Count)
             throw new ArgumentException($"{images.Count} images for {dimensions.Count} dimensions x {values.Count} values");
         var rows = dimensions.Select((d, r) => new Row($"z{d}", [.. images.Skip(r * values.Count).Take(values.Count)], 0)).ToList();
         string[] header = [.. values.Select(v => v.ToString("0.##", CultureInfo.InvariantCulture))];
         string png = Save(folder, stem, rows, shape, values.Count, header);
-        return new ReportFigure(png, $"Latent traversal: each row moves one dimension ({string.Join(", ", dimensions.Select(d => $"z{d}"))}) from {header[0]} to {header[^1]} with the others held fixed. A dimension that changes one visible property (thickness, slant, width) is disentangled; a row that does not change at all is an unused dimension.");
+        return new ReportFigure(png, $"Latent traversal: each row moves one dimension ({string.Join(", ", dimensions.Select(d => $"z{d}"))}) from " +
+            $"{header[0]} to {header[^1]} with the others held fixed. A dimension that changes one visible property (thickness, slant, width) is " +
+                $"disentangled; a row that does not change at all is an unused dimension.");
     }
 
     /// <summary>
     /// Writes <c>{stem}.png</c>: each image (its score above it) over its anomaly map, the map drawn in red on the image,
     /// each map scaled to its own largest pixel; up to <paramref name="columns"/> images per line.
     /// </summary>
-    public static ReportFigure AnomalyMaps(string folder, IReadOnlyList<float[]> images, IReadOnlyList<float[]> maps, IReadOnlyList<double> scores, (int Height, int Width) shape, int columns = 10, string stem = "anomaly-maps")
+    public static ReportFigure AnomalyMaps(string folder, IReadOnlyList<float[]> images, IReadOnlyList<float[]> maps, IReadOnlyList<double> scores,
+        (int Height, int Width) shape, int columns = 10, string stem = "anomaly-maps")
     {
-        if (images.Count != maps.Count || images.Count != scores.Count) throw new ArgumentException($"{images.Count} images, {maps.Count} maps and {scores.Count} scores");
+        if (images.Count != maps.Count || images.Count != scores.Count)
+            throw new ArgumentException($"{images.Count} images, {maps.Count} maps and {scores.Count} scores");
         columns = Math.Clamp(images.Count, 1, columns);
         var rows = new List<Row>();
         for (int start = 0; start < images.Count; start += columns)
@@ -72,16 +80,24 @@ internal static class ImageGrid
         }
         string[] header = [.. scores.Take(columns).Select(s => s.ToString("G3", CultureInfo.InvariantCulture))];
         string png = Save(folder, stem, rows, shape, columns, header);
-        return new ReportFigure(png, $"The {images.Count} images with the highest scores (the score above each), and under each its anomaly map: each pixel's contribution to the score as the score itself counts it (the model's FeatureContributions column; for the images' default score, the pixel's share of the 3x3-smoothed reconstruction error), in red over the image, scaled to the image's own largest pixel. Red marks where the image is unlike anything the model learned to reconstruct: a foreign patch, a missing or extra part. A map red all over means the whole image is unusual, not one place in it.");
+        return new ReportFigure(png, $"The {images.Count} images with the highest scores (the score above each), and under each its anomaly map: " +
+            "each pixel's contribution to the score as the score itself counts it (the model's FeatureContributions column; for the images' " +
+            "default score, the pixel's share of the 3x3-smoothed and of the unsmoothed reconstruction error), in red over the image, scaled to " +
+            "the image's own largest pixel. Red marks where the image is unlike anything the model learned to reconstruct: a foreign patch, a " +
+            "missing or extra part. A map red all over means the whole image is unusual, not one place in it.");
     }
 
-    /// <summary>One line of tiles, with its label on the left and extra space above it; with <paramref name="Maps"/>, each tile shows its map in red over the image.</summary>
+    /// <summary>
+    /// One line of tiles, with its label on the left and extra space above it; with <paramref name="Maps"/>, each tile shows
+    /// its map in red over the image.
+    /// </summary>
     private sealed record Row(string? Label, IReadOnlyList<float[]> Images, int SpaceAbove, IReadOnlyList<float[]>? Maps = null);
 
     private static string Save(string folder, string stem, IReadOnlyList<Row> rows, (int Height, int Width) shape, int columns, string[]? header)
     {
         foreach (var image in rows.SelectMany(r => r.Maps is null ? r.Images : r.Images.Concat(r.Maps)))
-            if (image.Length != shape.Height * shape.Width) throw new ArgumentException($"an image has {image.Length} values, not {shape.Height} x {shape.Width}");
+            if (image.Length != shape.Height * shape.Width) throw new ArgumentException($"an image has {image.Length} values, not {shape.Height} x " +
+                $"{shape.Width}");
         using var font = new SKFont(ReportFont.Typeface(), LabelSize);
         int tileWidth = shape.Width * Scale, tileHeight = shape.Height * Scale;
         int left = rows.Any(r => r.Label is not null)

@@ -16,7 +16,8 @@ internal static class KlPerDimension
     public static ReportFigure Write(string folder, IReadOnlyList<double> klPerDimension, IReadOnlyList<bool> isActive, string stem = "kl")
     {
         if (klPerDimension.Count == 0) throw new ArgumentException("no latent dimensions", nameof(klPerDimension));
-        if (isActive.Count != klPerDimension.Count) throw new ArgumentException($"{isActive.Count} activity flags for {klPerDimension.Count} dimensions", nameof(isActive));
+        if (isActive.Count != klPerDimension.Count) throw new ArgumentException($"{isActive.Count} activity flags for {klPerDimension.Count} " +
+            $"dimensions", nameof(isActive));
         int active = isActive.Count(a => a);
         var plot = PlotStyle.Create($"KL per latent dimension: {active} of {klPerDimension.Count} active", "latent dimension", "mean KL (nats, log scale)");
         // A log axis: inactive dimensions sit a thousand times below the active ones, and on a linear axis they would
@@ -56,7 +57,8 @@ internal static class KlPerDimension
         var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         string caption = active == klPerDimension.Count
             ? "Mean KL of each latent dimension: every dimension carries information about the input."
-            : $"Mean KL of each latent dimension: the {klPerDimension.Count - active} gray bars are dimensions whose posterior mean barely varies across the rows, unused by the encoder (posterior collapse for those dimensions); a smaller latent size would do as well.";
+            : $"Mean KL of each latent dimension: the {klPerDimension.Count - active} gray bars are dimensions whose posterior mean barely varies " +
+                $"across the rows, unused by the encoder (posterior collapse for those dimensions); a smaller latent size would do as well.";
         return new ReportFigure(png, caption);
     }
 }

@@ -22,7 +22,8 @@ internal static class LatentScatter
         var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         string byClass = classes is null ? "" : " Classes that form separate clusters are told apart by the encoder without ever seeing the labels.";
         return new ReportFigure(png,
-            $"Posterior means of {x.Count} rows on z{dimX} and z{dimY}, the two dimensions with the most KL. Dashed circles: the prior N(0, I) at 1σ and 2σ (39% and 86% of its mass); points far outside them are rows encoded far from where the prior puts its mass.{byClass}");
+            $"Posterior means of {x.Count} rows on z{dimX} and z{dimY}, the two dimensions with the most KL. Dashed circles: the prior N(0, I) at 1σ " +
+                $"and 2σ (39% and 86% of its mass); points far outside them are rows encoded far from where the prior puts its mass.{byClass}");
     }
 
     /// <summary>The plot itself, for tests that check its layout.</summary>
@@ -46,7 +47,11 @@ internal static class LatentScatter
             points.MarkerSize = x.Count > 3000 ? 3 : 5;
             points.MarkerShape = MarkerShape.FilledCircle;
             if (classes is not null)
-                legend.Add(new LegendItem { LabelText = $"{classes[members[0]]} ({members.Length})", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 10, MarkerColor = color });
+                legend.Add(new LegendItem
+                {
+                    LabelText = $"{classes[members[0]]} ({members.Length})", MarkerShape = MarkerShape.FilledCircle,
+                    MarkerSize = 10, MarkerColor = color
+                });
         }
 
         for (int sigma = 1; sigma <= 2; sigma++)
@@ -57,7 +62,10 @@ internal static class LatentScatter
             circle.LinePattern = LinePattern.Dashed;
             circle.FillColor = Colors.Transparent;
         }
-        legend.Add(new LegendItem { LabelText = "prior N(0, I): 1σ, 2σ", LineColor = PlotStyle.Reference, LineWidth = 1.5f, LinePattern = LinePattern.Dashed });
+        legend.Add(new LegendItem
+        {
+            LabelText = "prior N(0, I): 1σ, 2σ", LineColor = PlotStyle.Reference, LineWidth = 1.5f, LinePattern = LinePattern.Dashed,
+        });
         plot.Legend.DisplayPlottableLegendItems = false;
         plot.Legend.ManualItems.AddRange(legend);
         plot.Axes.SquareUnits();

@@ -28,13 +28,15 @@ internal static class ModelReport
         var info = ModelMetadata.Of(model);
 
         if (model.Training is { } training)
-            figures.Add(TrainingCurves.Write(folder, training.History.Select(h => new EpochStats(h.Epoch, h.Reconstruction, h.Kl, h.NegElbo, h.Loss, h.ValidationNegElbo)).ToArray()));
+            figures.Add(TrainingCurves.Write(folder, training.History.Select(h => new EpochStats(h.Epoch, h.Reconstruction, h.Kl, h.NegElbo, h.Loss,
+                h.ValidationNegElbo)).ToArray()));
 
         var scatterRows = rows.AsSpan(0, Math.Min(n, ScatterRows) * d);
         var diagnostics = n >= 2 ? inference.Diagnose(scatterRows) : null;
         var order = Enumerable.Range(0, k).OrderByDescending(j => diagnostics?.KlPerDimension[j] ?? 0).ToArray();
         if (diagnostics is not null)
-            figures.Add(KlPerDimension.Write(folder, diagnostics.KlPerDimension, diagnostics.PosteriorMeanVariance.Select(v => v > LatentDiagnostics.ActiveVariance).ToArray()));
+            figures.Add(KlPerDimension.Write(folder, diagnostics.KlPerDimension,
+                diagnostics.PosteriorMeanVariance.Select(v => v > LatentDiagnostics.ActiveVariance).ToArray()));
         if (k >= 2 && n >= 2)
         {
             // The two dimensions with the most KL carry the most information: the most telling 2-D view.
@@ -60,7 +62,8 @@ internal static class ModelReport
         var gapRows = rows.AsSpan(0, Math.Min(n, GapRows) * d).ToArray();
         figures.Add(ElboGap.Write(folder,
             GapSamples.Select(s => Spread(seed => -inference.IwaeNll(gapRows, s, seed).Average(), (m, lo, hi) => new IwaePoint(s, m, lo, hi))).ToArray(),
-            GapSamples.Select(s => Spread(seed => -inference.NaivePriorNll(gapRows, s, seed).Average(), (m, lo, hi) => new NaivePoint(s, m, lo, hi))).ToArray()));
+            GapSamples.Select(s => Spread(seed => -inference.NaivePriorNll(gapRows, s, seed).Average(), (m, lo, hi) => new NaivePoint(s, m, lo,
+                hi))).ToArray()));
 
         // Why the highest-scoring rows score high: their scores split over the features, the most anomalous first.
         var worst = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(Examples).ToArray();
@@ -84,10 +87,12 @@ internal static class ModelReport
             float low = Math.Min(0, System.Numerics.Tensors.TensorPrimitives.Min(rows)), high = Math.Max(1, System.Numerics.Tensors.TensorPrimitives.Max(rows));
             float[] Image(float[] all, int i) => all.AsSpan(i * d, d).ToArray().Select(v => (v - low) / (high - low)).ToArray();
             figures.Add(ImageGrid.AnomalyMaps(folder, worst.Select(i => Image(rows, i)).ToArray(),
-                Enumerable.Range(0, worst.Length).Select(r => contributions.AsSpan(r * f, f).ToArray()).ToArray(), worst.Select(i => scores[i]).ToArray(), shape));
+                Enumerable.Range(0, worst.Length).Select(r => contributions.AsSpan(r * f, f).ToArray()).ToArray(), worst.Select(i => scores[i]).ToArray(),
+                shape));
             int e = Math.Min(Examples, n);
             var recon = inference.Reconstruct(rows.AsSpan(0, e * d));
-            figures.Add(ImageGrid.Reconstructions(folder, Enumerable.Range(0, e).Select(i => Image(rows, i)).ToArray(), Enumerable.Range(0, e).Select(i => Image(recon, i)).ToArray(), shape));
+            figures.Add(ImageGrid.Reconstructions(folder, Enumerable.Range(0, e).Select(i => Image(rows, i)).ToArray(), Enumerable.Range(0,
+                e).Select(i => Image(recon, i)).ToArray(), shape));
             var samples = inference.Generate(32, seed: 1);
             figures.Add(ImageGrid.Samples(folder, Enumerable.Range(0, 32).Select(i => Image(samples, i)).ToArray(), shape));
             var (start, _) = inference.Encode(rows.AsSpan(0, d));
@@ -102,12 +107,14 @@ internal static class ModelReport
                     p[dims[r]] = (float)values[c];
                 }
             var decoded = inference.Decode(points);
-            figures.Add(ImageGrid.Traversal(folder, Enumerable.Range(0, dims.Length * TraversalSteps).Select(i => Image(decoded, i)).ToArray(), shape, dims, values));
+            figures.Add(ImageGrid.Traversal(folder, Enumerable.Range(0, dims.Length * TraversalSteps).Select(i => Image(decoded, i)).ToArray(), shape,
+                dims, values));
         }
 
         var spec = vae.Spec;
         var summary = new ReportSummary(data.Source, n, d,
-            $"{d}-{string.Join("-", spec.EncoderHidden)}-{k} ({string.Join(", ", spec.Layout.Blocks.GroupBy(b => b.Kind).Select(g => $"{g.Key.ToString().ToLowerInvariant()} x{g.Sum(b => b.Length)}"))})",
+            $"{d}-{string.Join("-", spec.EncoderHidden)}-{k} ({string.Join(", ",
+                spec.Layout.Blocks.GroupBy(b => b.Kind).Select(g => $"{g.Key.ToString().ToLowerInvariant()} x{g.Sum(b => b.Length)}"))})",
             model.Training?.History.Count, diagnostics?.ActiveUnits, k, model.Threshold.Value,
             $"{model.Threshold.Method}, {model.Threshold.Fraction:G3}");
         string index = ReportIndex.Write(folder, summary, figures);
@@ -124,7 +131,9 @@ internal static class ModelReport
     }
 
     private static string ClassName(float label, IReadOnlyList<string>? names) =>
-        float.IsNaN(label) ? "?" : names is not null && label >= 0 && label < names.Count && label == MathF.Floor(label) ? names[(int)label] : label.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+        float.IsNaN(label) ? "?"
+        : names is not null && label >= 0 && label < names.Count && label == MathF.Floor(label) ? names[(int)label]
+        : label.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>An estimate repeated with <see cref="GapRepeats"/> seeds: the mean of the repeats and their range.</summary>
     private static T Spread<T>(Func<int, double> estimate, Func<double, double, double, T> point)

@@ -39,7 +39,8 @@ internal static class RocCurve
             double y = scores.Where((s, i) => isAnomaly[i] && s > t).Count() / (double)positives;
             var point = plot.Add.Marker(x, y, MarkerShape.FilledCircle, 11, PlotStyle.Palette[3]);
             point.LegendText = $"threshold {t.ToString("G4", CultureInfo.InvariantCulture)}";
-            at = string.Create(CultureInfo.InvariantCulture, $" The red dot is the threshold: it catches {100 * y:0}% of anomalies at {100 * x:0.#}% false alarms.");
+            at = string.Create(CultureInfo.InvariantCulture, $" The red dot is the threshold: it catches {100 * y:0}% of anomalies at {100 * x:0.#}% " +
+                $"false alarms.");
         }
         plot.Axes.SetLimits(-0.02, 1.02, -0.02, 1.02);
         foreach (var axis in new IAxis[] { plot.Axes.Left, plot.Axes.Bottom })
@@ -54,6 +55,8 @@ internal static class RocCurve
 
         var png = FigureFile.Save(folder, stem, Width, Height, canvas => plot.Render(canvas, Width, Height));
         return new ReportFigure(png,
-            $"How well the score ranks anomalies above normal rows at every possible threshold: a curve hugging the top-left corner is a good detector, the dashed diagonal is guessing. AUROC {auroc.ToString("0.000", CultureInfo.InvariantCulture)} is the chance that a random anomaly scores above a random normal row.{at}");
+            $"How well the score ranks anomalies above normal rows at every possible threshold: a curve hugging the top-left corner is a good " +
+                $"detector, the dashed diagonal is guessing. AUROC {auroc.ToString("0.000", CultureInfo.InvariantCulture)} is the chance that a random " +
+                    $"anomaly scores above a random normal row.{at}");
     }
 }

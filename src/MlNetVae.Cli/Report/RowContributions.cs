@@ -19,7 +19,8 @@ internal static class RowContributions
     /// <summary>Writes <c>{stem}.png</c> for <paramref name="rows"/> (most anomalous first), features named by <paramref name="names"/>.</summary>
     public static ReportFigure Write(string folder, IReadOnlyList<string> names, IReadOnlyList<Row> rows, string stem = "contributions")
     {
-        if (rows.Count == 0 || rows.Any(r => r.Features.Length != names.Count)) throw new ArgumentException($"{rows.Count} rows of contributions for {names.Count} features");
+        if (rows.Count == 0 || rows.Any(r => r.Features.Length != names.Count))
+            throw new ArgumentException($"{rows.Count} rows of contributions for {names.Count} features");
         // The features that weigh most over these rows (their positive contributions summed), each in its own colour.
         var coloured = Enumerable.Range(0, names.Count).OrderByDescending(j => rows.Sum(r => Math.Max(0, r.Features[j]))).ThenBy(j => j)
             .Take(Math.Min(Coloured, names.Count)).ToArray();
@@ -58,7 +59,11 @@ internal static class RowContributions
         var png = FigureFile.Save(folder, stem, Width, height, canvas => plot.Render(canvas, Width, height));
         var top = rows[0];
         int lead = Array.IndexOf(top.Features, top.Features.Max());
-        return new ReportFigure(png, string.Create(CultureInfo.InvariantCulture,
-            $"The {rows.Count} rows with the highest scores (row number and score on the left), each bar split into what each feature contributes to the score as the score's own formula splits it (the model's FeatureContributions column: per feature its reconstruction term, or its share of it), plus the part that belongs to no feature (the latent code's, dark grey); the parts add up to the score. A bar that is mostly one colour is a row broken in that one feature: the top row owes {top.Features[lead]:G3} of its {top.Score:G4} to {names[lead]}. Many small parts mean the row is unusual as a whole."));
+        string owes = string.Create(CultureInfo.InvariantCulture, $"the top row owes {top.Features[lead]:G3} of its {top.Score:G4} to {names[lead]}");
+        return new ReportFigure(png, $"The {rows.Count} rows with the highest scores (row number and score on the left), each bar split into what " +
+            "each feature contributes to the score as the score's own formula splits it (the model's FeatureContributions column: per feature its " +
+            "reconstruction term, or its share of it), plus the part that belongs to no feature (the latent code's, dark grey); the parts add " +
+            $"up to the score. A bar that is mostly one colour is a row broken in that one feature: {owes}. Many small parts mean the row is " +
+            "unusual as a whole.");
     }
 }

@@ -16,7 +16,8 @@ internal static class ScoreHistogram
     /// Writes <c>{stem}.png</c> from one score per row (higher is more unusual), the threshold
     /// (a row is flagged when its score is above it) and, optionally, each row's label (true for an anomaly).
     /// </summary>
-    public static ReportFigure Write(string folder, IReadOnlyList<double> scores, double threshold, IReadOnlyList<bool>? isAnomaly = null, string stem = "scores")
+    public static ReportFigure Write(string folder, IReadOnlyList<double> scores, double threshold, IReadOnlyList<bool>? isAnomaly = null,
+        string stem = "scores")
     {
         if (scores.Count == 0) throw new ArgumentException("no scores", nameof(scores));
         if (isAnomaly is not null && isAnomaly.Count != scores.Count) throw new ArgumentException($"{scores.Count} scores but {isAnomaly.Count} labels");
@@ -36,7 +37,8 @@ internal static class ScoreHistogram
         if (isAnomaly is null)
         {
             Histogram(plot, mapped, low, width, bins, PlotStyle.Palette[0], "rows", perClass: false);
-            caption = $"Distribution of anomaly scores; the {flagged} rows right of the dashed threshold ({F(threshold)}) are flagged as anomalous. A long right tail or a second hump is where the unusual rows are.";
+            caption = $"Distribution of anomaly scores; the {flagged} rows right of the dashed threshold ({F(threshold)}) are flagged as anomalous. A " +
+                $"long right tail or a second hump is where the unusual rows are.";
         }
         else
         {
@@ -45,7 +47,9 @@ internal static class ScoreHistogram
             Histogram(plot, normal, low, width, bins, PlotStyle.Palette[0], $"normal ({normal.Length})", perClass: true);
             Histogram(plot, anomalous, low, width, bins, PlotStyle.Palette[3], $"anomalous ({anomalous.Length})", perClass: true);
             int caught = anomalous.Count(s => s > cut), falseAlarms = normal.Count(s => s > cut);
-            caption = $"Scores of normal (blue) and anomalous (red) rows, each scaled to its own class. The less the two overlap, the better the score separates them: {caught} of {anomalous.Length} anomalies lie right of the dashed threshold ({F(threshold)}), and {falseAlarms} of {normal.Length} normal rows do (false alarms).";
+            caption = $"Scores of normal (blue) and anomalous (red) rows, each scaled to its own class. The less the two overlap, the better the score " +
+                $"separates them: {caught} of {anomalous.Length} anomalies lie right of the dashed threshold ({F(threshold)}), and {falseAlarms} of " +
+                    $"{normal.Length} normal rows do (false alarms).";
         }
         var line = plot.Add.VerticalLine(cut, 2f, PlotStyle.Reference, LinePattern.Dashed);
         line.LegendText = $"threshold {F(threshold)}";

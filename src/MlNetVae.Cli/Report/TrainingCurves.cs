@@ -43,9 +43,12 @@ internal static class TrainingCurves
         });
 
         var (a, b) = (epochs[0], epochs[^1]);
-        string validation = epochs.Any(e => e.ValidationNegElbo is not null) ? " A validation curve that turns up while training keeps falling means overfitting." : "";
+        string validation = epochs.Any(e => e.ValidationNegElbo is not null) ? " A validation curve that turns up while training keeps falling means " +
+            "overfitting." : "";
         return new ReportFigure(png,
-            $"Per-epoch averages over {epochs.Count} epochs: -ELBO went from {F(a.NegElbo)} to {F(b.NegElbo)} nats per row, and the gap between -ELBO and the reconstruction term is the KL, plotted on its own axis below. KL that stays near 0 means the decoder ignores z (posterior collapse).{validation}");
+            $"Per-epoch averages over {epochs.Count} epochs: -ELBO went from {F(a.NegElbo)} to {F(b.NegElbo)} nats per row, and the gap between -ELBO " +
+                $"and the reconstruction term is the KL, plotted on its own axis below. KL that stays near 0 means the decoder ignores z (posterior " +
+                    $"collapse).{validation}");
     }
 
     private static Plot Terms(IReadOnlyList<EpochStats> epochs, double[] x)
@@ -59,7 +62,8 @@ internal static class TrainingCurves
             Line(plot, x, epochs.Select(e => e.Loss), "training loss (β-weighted)", PlotStyle.Palette[1], 2f, LinePattern.Dashed);
         var validated = epochs.Where(e => e.ValidationNegElbo is not null).ToArray();
         if (validated.Length > 0)
-            Line(plot, [.. validated.Select(e => (double)e.Epoch)], validated.Select(e => e.ValidationNegElbo!.Value), "validation −ELBO", PlotStyle.Palette[2], 2.5f);
+            Line(plot, [.. validated.Select(e => (double)e.Epoch)], validated.Select(e => e.ValidationNegElbo!.Value), "validation −ELBO",
+                PlotStyle.Palette[2], 2.5f);
         Line(plot, x, epochs.Select(e => e.Reconstruction), "reconstruction term", PlotStyle.Palette[4], 2f, LinePattern.DenselyDashed);
         PlotStyle.LegendOutside(plot);
 

@@ -53,7 +53,7 @@ public static class LibStdCxxCompat
         foreach (Elf.Section verdef in elf.Sections.Where(s => s.Type == ShtVerdef))
         {
             Elf.Section strings = elf.Sections[(int)verdef.Link];
-            for (long entry = verdef.Offset; ; )
+            for (long entry = verdef.Offset; ;)
             {
                 // Elf64_Verdef: vd_version, vd_flags, vd_ndx, vd_cnt (u16 each), vd_hash, vd_aux, vd_next (u32 each)
                 if ((elf.U16(entry + 2) & VerFlgBase) == 0)
@@ -95,11 +95,11 @@ public static class LibStdCxxCompat
         foreach (Elf.Section verneed in elf.Sections.Where(s => s.Type == ShtVerneed))
         {
             Elf.Section strings = elf.Sections[(int)verneed.Link];
-            for (long need = verneed.Offset; ; )
+            for (long need = verneed.Offset; ;)
             {
                 // Elf64_Verneed: vn_version, vn_cnt (u16), vn_file, vn_aux, vn_next (u32)
                 if (elf.String(strings, elf.U32(need + 4)) == LibStdCxxSoname)
-                    for (long aux = need + elf.U32(need + 8); ; )
+                    for (long aux = need + elf.U32(need + 8); ;)
                     {
                         // Elf64_Vernaux: vna_hash (u32), vna_flags, vna_other (u16), vna_name, vna_next (u32)
                         string version = elf.String(strings, elf.U32(aux + 8));
@@ -210,7 +210,8 @@ public sealed class PatchLibTorchSharp : Microsoft.Build.Utilities.Task
         }
         byte[]? system = LibStdCxx.Length > 0 ? File.ReadAllBytes(LibStdCxx) : null;
         if (system == null)
-            Log.LogWarning("MlNetVae.TorchSharp: could not find the libstdc++.so.6 this process loaded, so libLibTorchSharp.so was not checked; set the property MlNetVaeLibStdCxx to its path");
+            Log.LogWarning("MlNetVae.TorchSharp: could not find the libstdc++.so.6 this process loaded, so libLibTorchSharp.so was not checked; set " +
+                "the property MlNetVaeLibStdCxx to its path");
         for (int i = 0; i < SourceFiles.Length; i++)
         {
             string source = SourceFiles[i].ItemSpec, destination = Path.GetFullPath(DestinationFiles[i].ItemSpec);
@@ -223,10 +224,12 @@ public sealed class PatchLibTorchSharp : Microsoft.Build.Utilities.Task
                     Log.LogMessage(MessageImportance.Low, $"MlNetVae.TorchSharp: {source} needs no patch for {LibStdCxx}");
                     break;
                 case LibStdCxxPatch.Impossible:
-                    Log.LogWarning($"MlNetVae.TorchSharp: {source} will not load with {LibStdCxx}: {detail}; TorchSharp needs a libstdc++ from GCC 12 or later");
+                    Log.LogWarning($"MlNetVae.TorchSharp: {source} will not load with {LibStdCxx}: {detail}; TorchSharp needs a libstdc++ from GCC 12 " +
+                        $"or later");
                     break;
                 case LibStdCxxPatch.Patched:
-                    Log.LogMessage(MessageImportance.High, $"MlNetVae.TorchSharp: patched {destination} to load with {LibStdCxx}, which lacks {detail} (the version reference to {LibStdCxxCompat.IosBaseLibraryInit} is now weak)");
+                    Log.LogMessage(MessageImportance.High, $"MlNetVae.TorchSharp: patched {destination} to load with {LibStdCxx}, which lacks {detail} " +
+                        $"(the version reference to {LibStdCxxCompat.IosBaseLibraryInit} is now weak)");
                     break;
             }
             Write(destination, bytes);

@@ -14,7 +14,8 @@ internal sealed class EngineWeights
 {
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
 
-    /// <summary>Puts <paramref name="state"/> (validated against <paramref name="spec"/>) into engine tensors: copies for training, views for inference.</summary>
+    /// <summary>Puts <paramref name="state"/> (validated against <paramref name="spec"/>) into engine tensors: copies for training, views for
+    /// inference.</summary>
     /// <param name="spec">The model's spec: which tensors exist and which are trained.</param>
     /// <param name="state">The values.</param>
     /// <param name="trainable">True to track gradients of the spec's parameters (training); false for inference.</param>

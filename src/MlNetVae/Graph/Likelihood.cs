@@ -47,7 +47,9 @@ internal static class Likelihood
 
     /// <summary>One block's divergence per explained feature: [rows, length] for a numeric block, [rows, 1] for a one-hot group.</summary>
     private static T PerFeature<T>(IOps<T> o, VaeSpec spec, int index, T l, T t) where T : class =>
-        spec.Layout.Blocks[index].Kind == FeatureKind.Categorical ? Term(o, spec, index, l, t, divergence: true) : Elements(o, spec, index, l, t, divergence: true);
+        spec.Layout.Blocks[index].Kind == FeatureKind.Categorical
+            ? Term(o, spec, index, l, t, divergence: true)
+            : Elements(o, spec, index, l, t, divergence: true);
 
     /// <summary>One block's term per row, [rows, 1]: the NLL, or the NLL less its floor for this target.</summary>
     private static T Term<T>(IOps<T> o, VaeSpec spec, int index, T l, T t, bool divergence) where T : class

@@ -25,6 +25,9 @@ internal static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisLogMean = "score.mahalanobis_log_mean", MahalanobisLogScale = "score.mahalanobis_log_scale";
 
+    /// <summary>Training mean and standard deviation of <see cref="ScoreTerm.PixelErrorLog"/> (ln of the unsmoothed squared error), [1] each.</summary>
+    public const string PixelErrorLogMean = "score.pixel_error_log_mean", PixelErrorLogScale = "score.pixel_error_log_scale";
+
     /// <summary>The names of the statistics <paramref name="score"/> reads for a model of <paramref name="spec"/>, traced from its formula.</summary>
     public static IReadOnlySet<string> ReadBy(VaeSpec spec, AnomalyScore score)
     {
@@ -47,13 +50,15 @@ internal static class ScoreStatistics
                 LatentCenter => [latentSize],
                 LatentWhitening => [latentSize, latentSize],
                 DivergenceMean or DivergenceScale or MahalanobisMean or MahalanobisScale or SmoothedErrorLogMean or SmoothedErrorLogScale
-                    or MahalanobisLogMean or MahalanobisLogScale => [1],
+                    or MahalanobisLogMean or MahalanobisLogScale or PixelErrorLogMean or PixelErrorLogScale => [1],
                 _ => throw new ArgumentException($"'{name}' is not a score statistic"),
             };
             var t = statistics[name];
-            if (!t.Shape.SequenceEqual(shape)) throw new ArgumentException($"score statistic '{name}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", shape)}]");
+            if (!t.Shape.SequenceEqual(shape)) throw new ArgumentException($"score statistic '{name}' has shape [{string.Join(", ",
+                t.Shape)}], expected [{string.Join(", ", shape)}]");
             if (t.Data.Any(v => !float.IsFinite(v))) throw new ArgumentException($"score statistic '{name}' holds a non-finite value");
-            if (name.EndsWith("_scale", StringComparison.Ordinal) && !(t.Data[0] > 0)) throw new ArgumentException($"score statistic '{name}' must be positive");
+            if (name.EndsWith("_scale", StringComparison.Ordinal) && !(t.Data[0] > 0)) throw new ArgumentException($"score statistic '{name}' must be " +
+                $"positive");
         }
     }
 
@@ -69,6 +74,7 @@ internal static class ScoreStatistics
         if (absent is null) return null;
         return statistics is null
             ? $"the {score} score needs statistics of the training rows, which the model lacks (the estimator fits them when its score needs them)"
-            : $"the {score} score needs the statistic '{absent}' of the training rows, which this model lacks (its statistics were fitted for another score, or by an earlier version)";
+            : $"the {score} score needs the statistic '{absent}' of the training rows, which this model lacks (its statistics were fitted for another " +
+                $"score, or by an earlier version)";
     }
 }

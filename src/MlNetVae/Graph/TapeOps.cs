@@ -7,7 +7,8 @@ namespace MlNetVae.Graph;
 
 /// <summary>
 /// The managed engine as an <see cref="IOps{T}"/>: every primitive records one op (or two) on a <see cref="Tape"/>,
-/// whose backward pass then differentiates the formula. Used for training and for managed scoring.
+/// whose backward pass then differentiates the formula. Used for training and for managed scoring. A Linear layer is
+/// one fused op, and a ReLU right after a layer is folded into it (the layer's values before it are not kept).
 /// </summary>
 /// <param name="tape">Where ops are recorded.</param>
 /// <param name="weights">The model's tensors.</param>
@@ -22,7 +23,7 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
 
     public Node Buffer(string name) => weights[name];
 
-    public Node Linear(Node x, Node weight, Node bias) => Tape.AddBias(Tape.MatMul(x, weight, transposeB: true), bias);
+    public Node Linear(Node x, Node weight, Node bias) => Tape.Linear(x, weight, bias);
 
     public Node Conv2d(Node x, Node weight, Node bias, ConvGeometry geometry) => Tape.Conv2d(x, weight, bias, geometry);
 
@@ -32,7 +33,7 @@ internal sealed class TapeOps(Tape tape, EngineWeights weights) : IOps<Node>
 
     public Node Activate(Node x, Activation activation) => activation switch
     {
-        Activation.Relu => Tape.Relu(x),
+        Activation.Relu => Tape.ReluOfLayer(x), // the formulas activate layer outputs they read nowhere else
         Activation.LeakyRelu => Tape.LeakyRelu(x, 0.01f),
         Activation.Elu => Tape.Elu(x, 1f),
         Activation.Tanh => Tape.Tanh(x),

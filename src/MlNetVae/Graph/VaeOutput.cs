@@ -57,7 +57,8 @@ internal abstract class VaeOutput
     public static VaeOutput LatentContribution { get; } = new LatentContributionOutput();
 
     /// <summary>Every output, in the order columns are added (new ones go last).</summary>
-    public static IReadOnlyList<VaeOutput> All { get; } = [Score, PredictedLabel, LatentMean, Reconstruction, NegElbo, LatentLogVar, FeatureContributions, LatentContribution];
+    public static IReadOnlyList<VaeOutput> All { get; } =
+        [Score, PredictedLabel, LatentMean, Reconstruction, NegElbo, LatentLogVar, FeatureContributions, LatentContribution];
 
     /// <summary>The outputs the scorer graph has: every ML.NET column.</summary>
     public static IEnumerable<VaeOutput> Scorer => All.Where(o => o.Column != VaeColumns.None);
@@ -66,7 +67,8 @@ internal abstract class VaeOutput
     /// The scorer graph's outputs in the graph's order: the values the first graphs had, the flag (present when the graph
     /// has a threshold), then the outputs added since, so that a consumer reading outputs by position keeps working.
     /// </summary>
-    public static IReadOnlyList<VaeOutput> GraphOrder { get; } = [Score, LatentMean, Reconstruction, NegElbo, PredictedLabel, FeatureContributions, LatentContribution];
+    public static IReadOnlyList<VaeOutput> GraphOrder { get; } =
+        [Score, LatentMean, Reconstruction, NegElbo, PredictedLabel, FeatureContributions, LatentContribution];
 
     /// <summary>Its flag in <see cref="VaeOptions.OutputColumns"/>; <see cref="VaeColumns.None"/> when it is not an ML.NET column.</summary>
     public VaeColumns Column { get; }
@@ -144,7 +146,8 @@ internal abstract class VaeOutput
         public override T Record<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> pass, AnomalyScore? score) => ScoreFormulas.NegElboAtMean(o, spec, pass);
     }
 
-    private sealed class FeatureContributionsOutput() : VaeOutput(VaeColumns.FeatureContributions, OnnxNames.FeatureContributions, "feature_contributions", OutputKind.Vector)
+    private sealed class FeatureContributionsOutput()
+        : VaeOutput(VaeColumns.FeatureContributions, OnnxNames.FeatureContributions, "feature_contributions", OutputKind.Vector)
     {
         public override string ColumnName(VaeOptions options) => options.FeatureContributionsColumnName;
 
@@ -154,7 +157,8 @@ internal abstract class VaeOutput
             ScoreFormulas.Split(o, spec, pass, Needed(score)).Features;
     }
 
-    private sealed class LatentContributionOutput() : VaeOutput(VaeColumns.LatentContribution, OnnxNames.LatentContribution, "latent_contribution", OutputKind.Single)
+    private sealed class LatentContributionOutput()
+        : VaeOutput(VaeColumns.LatentContribution, OnnxNames.LatentContribution, "latent_contribution", OutputKind.Single)
     {
         public override string ColumnName(VaeOptions options) => options.LatentContributionColumnName;
 

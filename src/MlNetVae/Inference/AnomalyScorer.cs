@@ -15,7 +15,8 @@ internal sealed class AnomalyScorer
 
     private readonly VaeInference _inference;
 
-    /// <summary>Scores with <paramref name="model"/> (which needs fitted statistics for the scores that read them) on <paramref name="threads"/> threads (0 = all cores).</summary>
+    /// <summary>Scores with <paramref name="model"/> (which needs fitted statistics for the scores that read them) on <paramref name="threads"/>
+    /// threads (0 = all cores).</summary>
     public AnomalyScorer(VaeModelParameters model, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -50,7 +51,8 @@ internal sealed class AnomalyScorer
     /// </summary>
     public (float[] Features, float[] Latent) Contributions(ReadOnlySpan<float> rows, AnomalyScore score)
     {
-        if (AnomalyScores.IsSampled(score)) throw new ArgumentException($"{score} is sampled; only a deterministic score splits over the features", nameof(score));
+        if (AnomalyScores.IsSampled(score))
+            throw new ArgumentException($"{score} is sampled; only a deterministic score splits over the features", nameof(score));
         if (ScoreStatistics.Missing(Model.Spec, Model.SharedStatistics, score) is { } missing) throw new InvalidOperationException(missing);
         int n = RowCheck.Rows(rows, Model.Features);
         var buffers = new ScorerBuffers(Model, n, [VaeOutput.FeatureContributions, VaeOutput.LatentContribution]);

@@ -1,6 +1,6 @@
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Engine;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
 
@@ -96,7 +96,8 @@ internal sealed class VaeInference
             _runner.Value!.ForEachChunk(rows, n, Spec.Features,
                 (o, raw, eps) =>
                 {
-                    var (r, q) = samples == 0 ? ScoreFormulas.ElboAtMean(o, Spec, new ForwardPass<Node>(o, Spec, raw)) : Deconstruct(Backends.Elbo.Record(o, Spec, raw, eps!, 1f, 0f));
+                    var (r, q) = samples == 0 ? ScoreFormulas.ElboAtMean(o, Spec, new ForwardPass<Node>(o, Spec,
+                        raw)) : Deconstruct(Backends.Elbo.Record(o, Spec, raw, eps!, 1f, 0f));
                     return [r, q];
                 },
                 (start, count, outputs) =>
@@ -122,7 +123,8 @@ internal sealed class VaeInference
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(samples);
         int n = RowCheck.Rows(rows, Spec.Features);
-        var logWeights = new double[n * (long)samples > int.MaxValue ? throw new ArgumentOutOfRangeException(nameof(samples), samples, "rows x samples is too large") : n * samples];
+        var logWeights = new double[n * (long)samples > int.MaxValue ? throw new ArgumentOutOfRangeException(nameof(samples), samples,
+            "rows x samples is too large") : n * samples];
         var rng = new Rng((ulong)seed ^ 0x1BADB002UL);
         for (int s = 0; s < samples; s++)
             _runner.Value!.ForEachChunk(rows, n, Spec.Features,
@@ -193,7 +195,8 @@ internal sealed class VaeInference
         return (mean, kl);
     }
 
-    /// <summary>log (1/n sum e^v), shifted by the largest v so that it neither overflows nor underflows: the Monte Carlo estimate of a log-expectation.</summary>
+    /// <summary>log (1/n sum e^v), shifted by the largest v so that it neither overflows nor underflows: the Monte Carlo estimate of a
+    /// log-expectation.</summary>
     private static double LogMeanExp(ReadOnlySpan<double> values)
     {
         double max = double.NegativeInfinity;
@@ -212,7 +215,8 @@ internal sealed class VaeInference
 /// </summary>
 internal sealed class LatentActivity(VaeInference inference)
 {
-    private readonly double[] _sum = new double[inference.Model.LatentSize], _sumSq = new double[inference.Model.LatentSize], _kl = new double[inference.Model.LatentSize];
+    private readonly double[] _sum = new double[inference.Model.LatentSize], _sumSq = new double[inference.Model.LatentSize],
+        _kl = new double[inference.Model.LatentSize];
     private long _rows;
 
     /// <summary>Takes raw rows (flat [rows, D]) into account.</summary>
@@ -239,7 +243,8 @@ internal sealed class LatentActivity(VaeInference inference)
         var klPerDim = _kl.Select(v => v / _rows).ToArray();
         int active = variance.Count(v => v > LatentDiagnostics.ActiveVariance);
         string? warning = active == 0
-            ? $"posterior collapse: none of the {k} latent dimensions is active (total KL {klPerDim.Sum():F3} nats); try KL warm-up, free bits or a smaller beta"
+            ? $"posterior collapse: none of the {k} latent dimensions is active (total KL {klPerDim.Sum():F3} nats); try KL warm-up, free bits or a " +
+                $"smaller beta"
             : null;
         return new LatentDiagnostics(active, variance, klPerDim, warning);
     }

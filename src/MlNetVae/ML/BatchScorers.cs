@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Runtime;
 using MlNetVae.Engine;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
@@ -69,7 +69,8 @@ internal sealed class OnnxRuntimeBatchScorer(InferenceSession session, VaeModelP
                 if (UnavailableDevices.TryAdd(device, true) && host is not null)
                 {
                     using var channel = host.Start("ONNX Runtime");
-                    channel.Warning(MessageSensitivity.None, $"CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs on the CPU.");
+                    channel.Warning(MessageSensitivity.None, $"CUDA device {device} is not available here ({FirstLine(e.Message)}); ONNX Runtime runs " +
+                        $"on the CPU.");
                 }
             }
         }

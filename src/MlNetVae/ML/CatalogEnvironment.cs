@@ -20,5 +20,6 @@ internal static class CatalogEnvironment
     /// <summary>The environment of <paramref name="catalog"/> (any catalog of an MLContext).</summary>
     public static IHostEnvironment Of(object catalog) =>
         Environment?.GetValue(catalog) as IHostEnvironment
-        ?? throw new InvalidOperationException($"this version of ML.NET no longer keeps a catalog's environment in {Interface}.Environment, where MlNetVae reads the MLContext's seed and log; update MlNetVae");
+        ?? throw new InvalidOperationException($"this version of ML.NET no longer keeps a catalog's environment in {Interface}.Environment, where " +
+            $"MlNetVae reads the MLContext's seed and log; update MlNetVae");
 }

@@ -17,7 +17,8 @@ internal static class FeatureReader
     /// Every row's features, flat [rows, D]. When the row count is known the buffer is allocated once at its final size;
     /// otherwise rows collect in chunks that are copied once at the end. Progress reports come as epoch 0, step = rows read.
     /// </summary>
-    public static (float[] Rows, int Count) ReadAll(IDataView data, DataViewSchema.Column column, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static (float[] Rows, int Count) ReadAll(IDataView data, DataViewSchema.Column column, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
     {
         int d = ((VectorDataViewType)column.Type).Size;
         long? known = data.GetRowCount();
@@ -43,7 +44,8 @@ internal static class FeatureReader
             Copy(buffer, current.AsSpan(used, d), column.Name, count);
             used += d;
             count++;
-            if ((long)count * d > Array.MaxLength) throw new ArgumentException($"more than {Array.MaxLength / d} rows of {d} features do not fit in one float32 buffer");
+            if ((long)count * d > Array.MaxLength) throw new ArgumentException($"more than {Array.MaxLength / d} rows of {d} features do not fit in " +
+                $"one float32 buffer");
             if (progress is not null && count % ReportEveryRows == 0)
                 progress.Report(new TrainingProgress(0, 0, count, 0, 0, 0, 0, null, count / clock.Elapsed.TotalSeconds, clock.Elapsed));
         }
@@ -74,6 +76,7 @@ internal static class FeatureReader
             for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i];
         }
         int bad = destination.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
-        if (bad >= 0) throw new InvalidDataException($"column '{column}', row {rowIndex}, slot {bad}: expected a finite number, found {destination[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (bad >= 0) throw new InvalidDataException($"column '{column}', row {rowIndex}, slot {bad}: expected a finite number, found " +
+            $"{destination[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 }

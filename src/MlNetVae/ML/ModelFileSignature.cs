@@ -106,7 +106,8 @@ public static class ModelFileSignature
     /// Checks the file's trailer, streaming every byte: a seal must hold, and with <paramref name="publicKey"/> a
     /// signature must be there and verify. The stream is rewound to its start. Messages start with <paramref name="name"/>.
     /// </summary>
-    /// <returns>Where the zip's end record ends, and what the file carries (<see cref="Trailer.None"/>: a zip as ML.NET writes it, whose entries' CRCs are all its integrity).</returns>
+    /// <returns>Where the zip's end record ends, and what the file carries (<see cref="Trailer.None"/>: a zip as ML.NET writes it, whose entries'
+    /// CRCs are all its integrity).</returns>
     internal static (long End, Trailer Trailer) Check(Stream file, string name, ECDsa? publicKey)
     {
         if (!file.CanSeek) throw new ArgumentException("the model stream must be seekable (it is read twice)", nameof(file));
@@ -130,7 +131,8 @@ public static class ModelFileSignature
             var tail = new byte[EndRecord + comment];
             file.Position = record;
             file.ReadExactly(tail);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(tail) != EndRecordMagic || BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(EndRecord - 2)) != comment) continue;
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail) != EndRecordMagic
+                || BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(EndRecord - 2)) != comment) continue;
             string text = Encoding.ASCII.GetString(tail, EndRecord, comment);
             string signature = kind == Trailer.Signed ? text[..(comment - SealLength)] : "";
             if (kind != Trailer.None && !text[signature.Length..].StartsWith(SealPrefix, StringComparison.Ordinal)) continue;
@@ -138,7 +140,8 @@ public static class ModelFileSignature
             long end = record + EndRecord;
             if (kind == Trailer.None)
             {
-                if (publicKey is not null) throw new InvalidDataException($"{name}: the model file is not signed (it has no mlnetvae seal or signature); a signed model is required");
+                if (publicKey is not null) throw new InvalidDataException($"{name}: the model file is not signed (it has no mlnetvae seal or " +
+                    $"signature); a signed model is required");
                 return (end, kind);
             }
             var (zip, seal) = Hashes(file, end, Encoding.ASCII.GetBytes(signature));
@@ -168,13 +171,16 @@ public static class ModelFileSignature
         if (text is null) throw new InvalidDataException($"{name}: the model file is sealed but not signed; a signed model is required");
         // The seal covers these characters already; lower-case hex of the right lengths keeps their meaning unique too.
         var parts = text.Split(':');
-        if (parts.Length != 2 || parts[0].Length != 2 * KeyIdBytes || parts[1].Length != 2 * SignatureBytes || !text.Replace(":", "").All(char.IsAsciiHexDigitLower))
+        if (parts.Length != 2 || parts[0].Length != 2 * KeyIdBytes || parts[1].Length != 2 * SignatureBytes || !text.Replace(":",
+            "").All(char.IsAsciiHexDigitLower))
             throw new InvalidDataException($"{name}: the signature in the zip's comment is not readable");
         var expected = Convert.ToHexStringLower(KeyId(publicKey));
         if (parts[0] != expected)
             throw new InvalidDataException($"{name}: signed by another key (key id {parts[0]}), not by the given public key (key id {expected})");
-        if (!publicKey.VerifyData(Message(Convert.FromHexString(parts[0]), zip), Convert.FromHexString(parts[1]), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
-            throw new InvalidDataException($"{name}: the signature does not match the file's contents (the model was changed and re-sealed after it was signed, or the signature was copied from another model)");
+        if (!publicKey.VerifyData(Message(Convert.FromHexString(parts[0]), zip), Convert.FromHexString(parts[1]), HashAlgorithmName.SHA256,
+            DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+            throw new InvalidDataException($"{name}: the signature does not match the file's contents (the model was changed and re-sealed after it " +
+                $"was signed, or the signature was copied from another model)");
     }
 
     /// <summary>
@@ -201,7 +207,8 @@ public static class ModelFileSignature
         if (privateKey is not null)
         {
             var keyId = KeyId(privateKey);
-            var signature = privateKey.SignData(Message(keyId, sha.GetCurrentHash()), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            var signature = privateKey.SignData(Message(keyId, sha.GetCurrentHash()), HashAlgorithmName.SHA256,
+                DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             var text = Encoding.ASCII.GetBytes($"{SignaturePrefix}{Convert.ToHexStringLower(keyId)}:{Convert.ToHexStringLower(signature)} ");
             sha.AppendData(text);
             destination.Write(text);
@@ -243,7 +250,8 @@ public static class ModelFileSignature
         ArgumentNullException.ThrowIfNull(key);
         var curve = key.ExportParameters(false).Curve;
         if (!curve.IsNamed || curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"model signatures use ECDSA on the P-256 curve; this key is a {key.KeySize}-bit key on {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "an explicit curve"}"), nameof(key));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"model signatures use ECDSA on the P-256 curve; this key is a " +
+                $"{key.KeySize}-bit key on {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "an explicit curve"}"), nameof(key));
         if (!signing) return;
         try
         {

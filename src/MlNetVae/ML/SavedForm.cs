@@ -34,7 +34,8 @@ internal static class SavedForm
         // One flat chain (EstimatorChain.Append; the IEstimator extension would nest a chain per step).
         var chain = new EstimatorChain<ITransformer>()
             .Append<ITransformer>(ml.Transforms.CopyColumns(Features, t.Options.FeatureColumnName))
-            .Append<ITransformer>(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features], new MemoryStream(t.ScorerOnnx(Prefix))));
+            .Append<ITransformer>(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features],
+                new MemoryStream(t.ScorerOnnx(Prefix))));
         foreach (var c in outputs)
         {
             string source = Prefix + c.Output.OnnxName;
@@ -100,18 +101,22 @@ internal static class SavedForm
         }
     }
 
-    /// <summary><paramref name="model"/> with every <see cref="VaeTransformer"/> in it (at any depth of chains) replaced by <paramref name="change"/>'s result.</summary>
+    /// <summary><paramref name="model"/> with every <see cref="VaeTransformer"/> in it (at any depth of chains) replaced by <paramref
+    /// name="change"/>'s result.</summary>
     public static ITransformer Replace(ITransformer model, Func<VaeTransformer, VaeTransformer> change) =>
         model is VaeTransformer vae ? change(vae) : Chain(model) is { } chain ? Rebuild(model, chain, t => Replace(t, change)) : model;
 
     /// <summary>The transformers of a <see cref="TransformerChain{TLastTransformer}"/> (of any last type), or null for another transformer.</summary>
     private static IReadOnlyList<ITransformer>? Chain(ITransformer model) =>
-        model.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(TransformerChain<>) ? ((IEnumerable<ITransformer>)model).ToArray() : null;
+        model.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(TransformerChain<>)
+            ? ((IEnumerable<ITransformer>)model).ToArray()
+            : null;
 
     /// <summary>Every transformer of <paramref name="model"/>, chains opened, in order.</summary>
     private static IEnumerable<ITransformer> Flatten(ITransformer model) => Chain(model) is { } chain ? chain.SelectMany(Flatten) : [model];
 
-    /// <summary>The chain <paramref name="model"/> (whose transformers are <paramref name="chain"/>) with each transformer mapped; itself when nothing changed.</summary>
+    /// <summary>The chain <paramref name="model"/> (whose transformers are <paramref name="chain"/>) with each transformer mapped; itself when
+    /// nothing changed.</summary>
     private static ITransformer Rebuild(ITransformer model, IReadOnlyList<ITransformer> chain, Func<ITransformer, ITransformer> map)
     {
         var parts = chain.Select(map).ToArray();

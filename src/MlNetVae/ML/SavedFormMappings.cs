@@ -78,11 +78,13 @@ internal sealed class FlagFromVector : CustomMappingFactory<FlagVector, FlagValu
 /// <summary>The check a reloaded chain makes on the features behind each single-valued output.</summary>
 internal static class FiniteRow
 {
-    /// <summary><paramref name="value"/>, or an <see cref="InvalidDataException"/> naming the first slot of <paramref name="features"/> that is not finite.</summary>
+    /// <summary><paramref name="value"/>, or an <see cref="InvalidDataException"/> naming the first slot of <paramref name="features"/> that is not
+    /// finite.</summary>
     public static T Check<T>(float[] features, T value)
     {
         int bad = features.AsSpan().IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
-        if (bad >= 0) throw new InvalidDataException($"the VAE's feature column, slot {bad}: expected a finite number, found {features[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (bad >= 0) throw new InvalidDataException($"the VAE's feature column, slot {bad}: expected a finite number, found " +
+            $"{features[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return value;
     }
 }

@@ -29,7 +29,9 @@ public static class VaeCatalog
         var defaults = new VaeOptions();
         return new VaeEstimator(CatalogEnvironment.Of(catalog), defaults with
         {
-            FeatureColumnName = featureColumnName, LatentSize = latentSize, Epochs = epochs ?? defaults.Epochs,
+            FeatureColumnName = featureColumnName,
+            LatentSize = latentSize,
+            Epochs = epochs ?? defaults.Epochs,
             Contamination = contamination ?? defaults.Contamination,
         });
     }
@@ -62,7 +64,8 @@ public static class VaeCatalog
         });
     }
 
-    /// <summary>A variational autoencoder as a transform, every setting in <paramref name="options"/> (set <see cref="VaeOptions.OutputColumns"/> to pick the columns).</summary>
+    /// <summary>A variational autoencoder as a transform, every setting in <paramref name="options"/> (set <see cref="VaeOptions.OutputColumns"/> to
+    /// pick the columns).</summary>
     public static VaeEstimator VariationalAutoencoder(this TransformsCatalog catalog, VaeOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -66,7 +66,8 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         var threshold = Options.FalsePositiveRate is double rate
             ? Threshold(scorer.Score(CalibrationRows(rows, model.Features, result), score), rate, ThresholdMethod.FalsePositiveRate, channel)
             : Threshold(scorer.Score(rows, score), Options.Contamination, ThresholdMethod.Contamination, channel);
-        channel.Info(MessageSensitivity.None, $"trained {result.History.Count} epochs on {count} rows in {result.Seconds:F1} s; threshold {threshold.Value:G6} ({threshold.Method}, {threshold.Fraction:G3})");
+        channel.Info(MessageSensitivity.None, $"trained {result.History.Count} epochs on {count} rows in {result.Seconds:F1} s; threshold " +
+            $"{threshold.Value:G6} ({threshold.Method}, {threshold.Fraction:G3})");
         return new VaeTransformer(model, model.Spec.Options, threshold, result, null, _host);
     }
 
@@ -82,9 +83,11 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
     private static void CheckRowCount(int rows, IChannel channel)
     {
         if (rows < MinimumRows)
-            throw new ArgumentException($"the input has {rows} rows; the VAE needs at least {MinimumRows} to train and set a threshold (and hundreds or more for a reliable one)");
+            throw new ArgumentException($"the input has {rows} rows; the VAE needs at least {MinimumRows} to train and set a threshold (and hundreds " +
+                $"or more for a reliable one)");
         if (rows < FewRows)
-            channel.Warning(MessageSensitivity.None, $"only {rows} rows to train on: the model and its threshold will be rough (a VAE wants {FewRows} rows or more)");
+            channel.Warning(MessageSensitivity.None, $"only {rows} rows to train on: the model and its threshold will be rough (a VAE wants {FewRows} " +
+                $"rows or more)");
     }
 
     /// <summary>
@@ -96,10 +99,14 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         string rows = method == ThresholdMethod.Contamination ? "training rows" : "held-out rows";
         double tail = scores.Length * fraction;
         if (tail < 1)
-            throw new ArgumentException($"{scores.Length} {rows} cannot set a threshold for a {(method == ThresholdMethod.Contamination ? "contamination" : "false-positive rate")} of {fraction:G3}: it needs at least {Math.Ceiling(1 / fraction):F0}");
+            throw new ArgumentException($"{scores.Length} {rows} cannot set a threshold for a " +
+                $"{(method == ThresholdMethod.Contamination ? "contamination" : "false-positive rate")} of {fraction:G3}: it needs at least " +
+                    $"{Math.Ceiling(1 / fraction):F0}");
         if (tail < 10)
-            channel.Warning(MessageSensitivity.None, $"the threshold rests on the {Math.Floor(tail):F0} highest scores of {scores.Length} {rows}: it will move a lot with more data");
-        return method == ThresholdMethod.Contamination ? AnomalyThreshold.FromContamination(scores, fraction) : AnomalyThreshold.FromFalsePositiveRate(scores, fraction);
+            channel.Warning(MessageSensitivity.None, $"the threshold rests on the {Math.Floor(tail):F0} highest scores of {scores.Length} {rows}: it " +
+                $"will move a lot with more data");
+        return method == ThresholdMethod.Contamination ? AnomalyThreshold.FromContamination(scores,
+            fraction) : AnomalyThreshold.FromFalsePositiveRate(scores, fraction);
     }
 
     /// <summary>The held-out validation rows when training kept some, else every training row.</summary>
@@ -118,7 +125,8 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         {
             inner?.Report(value);
             if (value.Epoch > 0 && value.Step == value.StepsPerEpoch)
-                channel.Info(MessageSensitivity.None, $"epoch {value.Epoch}/{value.Epochs}: loss {value.Loss:G5}, reconstruction {value.Reconstruction:G5}, KL {value.Kl:G5}" +
+                channel.Info(MessageSensitivity.None, $"epoch {value.Epoch}/{value.Epochs}: loss {value.Loss:G5}, reconstruction " +
+                    $"{value.Reconstruction:G5}, KL {value.Kl:G5}" +
                     (value.ValidationNegElbo is double v ? $", validation -ELBO {v:G5}" : "") + $", {value.SamplesPerSecond:F0} rows/s");
         }
     }

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
 
@@ -36,14 +36,17 @@ internal static class VaeSchema
     public static DataViewSchema.Column FeatureColumn(DataViewSchema schema, string name, int? features)
     {
         var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"the input has no column '{name}' (columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}); the VAE reads a known-size vector of Single, e.g. from Concatenate");
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"the input has no column '{name}' (columns: {string.Join(", ",
+                schema.Where(c => !c.IsHidden).Select(c => c.Name))}); the VAE reads a known-size vector of Single, e.g. from Concatenate");
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n, IsKnownSize: true } vector || n != NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"column '{name}' has type {column.Type}; the VAE needs a known-size vector of Single (Vector<Single, D>), e.g. from mlContext.Transforms.Concatenate");
+            throw new ArgumentOutOfRangeException(nameof(schema), $"column '{name}' has type {column.Type}; the VAE needs a known-size vector of " +
+                $"Single (Vector<Single, D>), e.g. from mlContext.Transforms.Concatenate");
         if (features is int d && vector.Size != d)
             throw new ArgumentOutOfRangeException(nameof(schema), $"column '{name}' has {vector.Size} slots; the model was trained on {d}");
         var reserved = schema.FirstOrDefault(c => !c.IsHidden && c.Name.StartsWith(SavedForm.Prefix, StringComparison.Ordinal));
         if (reserved.Name is not null)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"column '{reserved.Name}': names starting with '{SavedForm.Prefix}' are reserved for the VAE step's saved form; rename the column");
+            throw new ArgumentOutOfRangeException(nameof(schema), $"column '{reserved.Name}': names starting with '{SavedForm.Prefix}' are reserved " +
+                $"for the VAE step's saved form; rename the column");
         return column;
     }
 
@@ -52,10 +55,12 @@ internal static class VaeSchema
     {
         var found = shape.Where(c => c.Name == name).ToArray();
         if (found.Length == 0)
-            throw new ArgumentOutOfRangeException(nameof(shape), $"the input has no column '{name}'; the VAE reads a known-size vector of Single, e.g. from Concatenate");
+            throw new ArgumentOutOfRangeException(nameof(shape), $"the input has no column '{name}'; the VAE reads a known-size vector of Single, e.g. " +
+                $"from Concatenate");
         var column = found[^1];
         if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType != NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException(nameof(shape), $"column '{name}' is {column.Kind} of {column.ItemType}; the VAE needs a known-size vector of Single, e.g. from mlContext.Transforms.Concatenate");
+            throw new ArgumentOutOfRangeException(nameof(shape), $"column '{name}' is {column.Kind} of {column.ItemType}; the VAE needs a known-size " +
+                $"vector of Single, e.g. from mlContext.Transforms.Concatenate");
     }
 
     /// <summary>

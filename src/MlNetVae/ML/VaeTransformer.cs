@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
-using Microsoft.ML;
 using MlNetVae.Engine;
 using MlNetVae.Graph;
 using MlNetVae.Inference;
@@ -103,7 +103,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     {
         ArgumentNullException.ThrowIfNull(change);
         var options = change(Options);
-        if ((options.Score ?? AnomalyScore) != AnomalyScore) throw new ArgumentException("the score is fixed when the model is fitted (its threshold is on that score's scale)");
+        if ((options.Score ?? AnomalyScore) != AnomalyScore) throw new ArgumentException("the score is fixed when the model is fitted (its threshold " +
+            "is on that score's scale)");
         return new(Model, options, Threshold, Training, Metadata, _host);
     }
 
@@ -169,8 +170,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     /// ONNX Runtime computes every output of a graph on each run), the PredictedLabel threshold (float32, as the graph
     /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
     /// </summary>
-    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value, SavedMetadata(), prefix,
-        Contributions: (Options.OutputColumns & VaeColumns.Contributions) != 0));
+    internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value,
+        SavedMetadata(), prefix, Contributions: (Options.OutputColumns & VaeColumns.Contributions) != 0));
 
     /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
     internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
@@ -189,7 +190,8 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
             int width = values.Length / Math.Max(1, outputs.Rows);
             int bad = values.AsSpan(0, rows * width).IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
             if (bad >= 0)
-                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; the model cannot score this row");
+                throw new InvalidDataException($"column '{Options.FeatureColumnName}', row {firstRow + bad / width}: the {output} is " +
+                    $"{values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; the model cannot score this row");
         }
     }
 
@@ -212,11 +214,13 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
         var m = imported.Metadata;
         try
         {
-            var threshold = JsonSerializer.Deserialize<AnomalyThreshold>(m.TryGetValue(SavedKeys.Threshold, out var t) ? t : throw new InvalidDataException($"metadata '{SavedKeys.Threshold}' is missing"), SavedKeys.Json)
+            var threshold = JsonSerializer.Deserialize<AnomalyThreshold>(m.TryGetValue(SavedKeys.Threshold,
+                out var t) ? t : throw new InvalidDataException($"metadata '{SavedKeys.Threshold}' is missing"), SavedKeys.Json)
                 ?? throw new InvalidDataException("the threshold is empty");
             if (!double.IsFinite(threshold.Value)) throw new InvalidDataException("the threshold is not a finite number");
             var training = m.TryGetValue(SavedKeys.Training, out var h) ? JsonSerializer.Deserialize<TrainingResult>(h, SavedKeys.Json) : null;
-            var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
+            var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix,
+                StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
             // The columns of the options that the saved graph has outputs for: a graph saved without the contributions, or
             // written before they existed (when VaeColumns.All named fewer columns), gives a transformer without them.
             var outputs = OnnxImport.OutputNames(scorer);

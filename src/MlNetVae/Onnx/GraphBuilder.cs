@@ -54,7 +54,11 @@ internal sealed class GraphBuilder(string graphName)
 
     /// <summary>An int64 vector as a Constant node (one per distinct value), for Slice bounds and reduction axes.</summary>
     public string Int64s(params long[] values) =>
-        Constant($"i:{string.Join(",", values)}", new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length }, Int64Data = { values } });
+        Constant($"i:{string.Join(",", values)}", new TensorProto
+        {
+            DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length },
+            Int64Data = { values }
+        });
 
     /// <summary>Adds a node; returns its (single) output's name: <paramref name="output"/>, or a generated one.</summary>
     public string Node(string op, string[] inputs, string? output = null, params AttributeProto[] attributes)
@@ -90,7 +94,11 @@ internal sealed class GraphBuilder(string graphName)
 
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    public static AttributeProto Ints(string name, params long[] values) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
+    public static AttributeProto Ints(string name, params long[] values) => new()
+    {
+        Name = name, Type = AttributeProto.Types.AttributeType.Ints,
+        Ints = { values }
+    };
 
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
@@ -111,7 +119,11 @@ internal sealed class GraphBuilder(string graphName)
             TensorType = new TypeProto.Types.Tensor
             {
                 ElemType = (int)type,
-                Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = BatchDim }, new TensorShapeProto.Types.Dimension { DimValue = width } } },
+                Shape = new TensorShapeProto
+                {
+                    Dim = { new TensorShapeProto.Types.Dimension { DimParam = BatchDim },
+                    new TensorShapeProto.Types.Dimension { DimValue = width } }
+                },
             },
         },
     };

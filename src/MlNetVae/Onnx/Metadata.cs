@@ -39,7 +39,8 @@ internal static class Metadata
 
     /// <summary>The layout as "kind start length" joined by ';', e.g. "bernoulli 0 6;gaussian 6 4;categorical 10 3".</summary>
     public static string Layout(FeatureLayout layout) =>
-        string.Join(";", layout.Blocks.Select(b => $"{b.Kind.ToString().ToLowerInvariant()} {b.Start.ToString(CultureInfo.InvariantCulture)} {b.Length.ToString(CultureInfo.InvariantCulture)}"));
+        string.Join(";", layout.Blocks.Select(b => $"{b.Kind.ToString().ToLowerInvariant()} {b.Start.ToString(CultureInfo.InvariantCulture)} " +
+            $"{b.Length.ToString(CultureInfo.InvariantCulture)}"));
 
     /// <summary>A layout back from <see cref="Layout(FeatureLayout)"/>; <paramref name="maxFeatures"/> bounds it before anything is allocated.</summary>
     public static FeatureLayout ParseLayout(string text, long maxFeatures)
@@ -48,7 +49,8 @@ internal static class Metadata
         foreach (var part in text.Split(';'))
         {
             var fields = part.Split(' ');
-            if (fields.Length != 3 || !Enum.TryParse<FeatureKind>(fields[0], ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || char.IsDigit(fields[0][0])
+            if (fields.Length != 3 || !Enum.TryParse<FeatureKind>(fields[0], ignoreCase: true,
+                out var kind) || !Enum.IsDefined(kind) || char.IsDigit(fields[0][0])
                 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int start)
                 || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out int length)
                 || (long)start + length > maxFeatures)

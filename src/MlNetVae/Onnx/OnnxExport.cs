@@ -1,16 +1,18 @@
 using Google.Protobuf;
 using MlNetVae.Graph;
-using MlNetVae.Onnx.Proto;
 using MlNetVae.Onnx;
+using MlNetVae.Onnx.Proto;
 using MlNetVae.Spec;
 
 namespace MlNetVae;
 
 /// <summary>What scorer.onnx computes and carries.</summary>
-/// <param name="Score">The anomaly score of the <c>score</c> output; null = the model's own (<see cref="VaeSpec.Score"/>). The scores that need fitted statistics need the model to have them.</param>
+/// <param name="Score">The anomaly score of the <c>score</c> output; null = the model's own (<see cref="VaeSpec.Score"/>). The scores that need
+/// fitted statistics need the model to have them.</param>
 /// <param name="Threshold">When set, a boolean <c>predicted_label</c> output = score &gt; threshold.</param>
 /// <param name="Metadata">Extra metadata_props (keys other than MlNetVae's own).</param>
-/// <param name="NamePrefix">Prefixed to the input and output names (the copy inside an ML.NET model uses <c>vae_</c>, so its columns cannot clash with the user's).</param>
+/// <param name="NamePrefix">Prefixed to the input and output names (the copy inside an ML.NET model uses <c>vae_</c>, so its columns cannot clash
+/// with the user's).</param>
 /// <param name="Contributions">
 /// The <c>feature_contributions</c> and <c>latent_contribution</c> outputs (the score split over the features). ONNX Runtime
 /// computes every output of a graph on every run, fetched or not, so a graph only for scoring may leave them out.

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using MlNetVae.Graph;
-using MlNetVae.Onnx.Proto;
 using MlNetVae.Onnx;
+using MlNetVae.Onnx.Proto;
 using MlNetVae.Spec;
 
 namespace MlNetVae;
@@ -46,7 +46,8 @@ public static class OnnxImport
         ArgumentNullException.ThrowIfNull(file);
         var proto = Parse(file);
         if (proto.IrVersion != GraphBuilder.IrVersion) throw new InvalidDataException($"ir_version is {proto.IrVersion}, expected {GraphBuilder.IrVersion}");
-        if (proto.ProducerName != Metadata.Producer) throw new InvalidDataException($"producer_name is '{Metadata.Clip(proto.ProducerName)}', not '{Metadata.Producer}': not an MlNetVae model");
+        if (proto.ProducerName != Metadata.Producer) throw new InvalidDataException($"producer_name is '{Metadata.Clip(proto.ProducerName)}', not " +
+            $"'{Metadata.Producer}': not an MlNetVae model");
         if (proto.Graph is null) throw new InvalidDataException("the model has no graph");
         var metadata = MetadataOf(proto);
         if (!Hashing.Matches(file, metadata[Metadata.ContentHash]))
@@ -58,9 +59,11 @@ public static class OnnxImport
             throw new InvalidDataException($"written in model format {version} by a newer MlNetVae; this version reads formats up to {Metadata.Format}");
         if (version < Metadata.Format)
             throw new InvalidDataException($"written in model format {version} (MlNetVae before the ML.NET model file); re-train the model with this version");
-        if (Get(metadata, Metadata.GraphKey) != "scorer") throw new InvalidDataException($"metadata '{Metadata.GraphKey}' must be 'scorer': only scorer.onnx holds the whole model");
+        if (Get(metadata, Metadata.GraphKey) != "scorer") throw new InvalidDataException($"metadata '{Metadata.GraphKey}' must be 'scorer': only " +
+            $"scorer.onnx holds the whole model");
         var score = Metadata.ParseScore(Get(metadata, Metadata.ScoreKey)) is { } named && named is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll) ? named
-            : throw new InvalidDataException($"metadata '{Metadata.ScoreKey}' names '{Metadata.Clip(metadata[Metadata.ScoreKey])}', not a deterministic score a graph computes");
+            : throw new InvalidDataException($"metadata '{Metadata.ScoreKey}' names '{Metadata.Clip(metadata[Metadata.ScoreKey])}', not a " +
+                $"deterministic score a graph computes");
 
         long maxFloats = file.Length / sizeof(float);
         var layout = Metadata.ParseLayout(Get(metadata, Metadata.LayoutKey), maxFloats);
@@ -87,7 +90,8 @@ public static class OnnxImport
             foreach (var name in initializers.Keys.Where(n => n.StartsWith("score.", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
                 var dims = initializers[name].Dims;
-                if (dims.Count > 2 || dims.Any(d => d < 1 || d > 4096)) throw new InvalidDataException($"initializer '{Metadata.Clip(name)}' has an impossible shape");
+                if (dims.Count > 2 || dims.Any(d => d < 1 || d > 4096)) throw new InvalidDataException($"initializer '{Metadata.Clip(name)}' has an " +
+                    $"impossible shape");
                 var shape = dims.Select(d => (int)d).ToArray();
                 statistics.Set(name, shape, Floats(initializers, name, shape));
             }
@@ -140,12 +144,14 @@ public static class OnnxImport
     private static float[] Floats(Dictionary<string, TensorProto> initializers, string name, int[] shape)
     {
         if (!initializers.TryGetValue(name, out var t)) throw new InvalidDataException($"initializer '{name}' is missing");
-        if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new InvalidDataException($"initializer '{name}' has data_type {t.DataType}, expected 1 (float32)");
+        if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new InvalidDataException($"initializer '{name}' has data_type {t.DataType}, " +
+            $"expected 1 (float32)");
         if (t.HasDataLocation && t.DataLocation != TensorProto.Types.DataLocation.Default || t.ExternalData.Count > 0)
             throw new InvalidDataException($"initializer '{name}' refers to external data, which the loader does not follow");
         // Compare dims before using them: a hostile dim never reaches an allocation or a product.
         if (!t.Dims.SequenceEqual(shape.Select(s => (long)s)))
-            throw new InvalidDataException($"initializer '{name}' has dims [{string.Join(", ", t.Dims.Take(8))}{(t.Dims.Count > 8 ? ", ..." : "")}], expected [{string.Join(", ", shape)}]");
+            throw new InvalidDataException($"initializer '{name}' has dims [{string.Join(", ", t.Dims.Take(8))}{(t.Dims.Count > 8 ? ", ..." : "")}], " +
+                $"expected [{string.Join(", ", shape)}]");
         int count = shape.Aggregate(1, (a, s) => a * s);
         float[] values;
         if (t.RawData.Length > 0 || t.FloatData.Count == 0)

@@ -25,7 +25,8 @@ internal sealed class OnnxOps(GraphBuilder graph, StateDict state, StateDict? st
     public void Output(string value, string name)
     {
         var shape = _shapes[value];
-        if (shape.Length != 2 || shape[0] != -1) throw new InvalidOperationException($"graph output {name} must be [batch, width], got [{string.Join(", ", shape)}]");
+        if (shape.Length != 2 || shape[0] != -1) throw new InvalidOperationException($"graph output {name} must be [batch, width], got " +
+            $"[{string.Join(", ", shape)}]");
         graph.Node("Identity", [value], name);
         graph.Output(name, shape[1]);
     }

@@ -84,6 +84,15 @@ public enum AnomalyScore
     /// (<see cref="VaeSpec.Score"/>): Fashion-MNIST 0.940.
     /// </summary>
     SmoothedStandardizedSum,
+
+    /// <summary>
+    /// The standardized logs of <see cref="SmoothedReconstructionError"/>, of <see cref="LatentMahalanobis"/> at half
+    /// weight and of the unsmoothed squared error in pixel units at a tenth, so the error is read at two scales (3x3
+    /// means: parts; pixels: thin strokes) beside the code's distance. Images only; images' default
+    /// (<see cref="VaeSpec.Score"/>): within 0.005 of the best configuration tried on every image set of the harness
+    /// (Fashion-MNIST 0.940, the same with 690 images per class 0.934, sklearn's 8x8 digits 0.993).
+    /// </summary>
+    MultiscaleStandardizedSum,
 }
 
 /// <summary>What a score needs that the spec can check, written once: the options, the scorer and the exporter ask here.</summary>
@@ -94,7 +103,7 @@ internal static class AnomalyScores
 
     /// <summary>True for the scores defined on images only (they smooth over pixel neighbourhoods).</summary>
     public static bool NeedsImages(AnomalyScore score) =>
-        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum;
+        score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum or AnomalyScore.MultiscaleStandardizedSum;
 
     /// <summary>The deterministic scores, which a Score column and a graph can compute.</summary>
     public static IEnumerable<AnomalyScore> Deterministic => Enum.GetValues<AnomalyScore>().Where(s => !IsSampled(s));

@@ -32,8 +32,10 @@ public sealed record FeatureLayout
         foreach (var b in blocks)
         {
             if (!Enum.IsDefined(b.Kind)) throw new ArgumentException($"unknown feature kind {(int)b.Kind}");
-            if (b.Start != next || b.Length < 1) throw new ArgumentException($"feature block {b.Kind} at {b.Start} of length {b.Length} does not continue the layout at feature {next}");
-            if (b.Kind == FeatureKind.Categorical && b.Length < 2) throw new ArgumentException($"the categorical block at feature {b.Start} has {b.Length} slot; a category needs at least 2");
+            if (b.Start != next || b.Length < 1) throw new ArgumentException($"feature block {b.Kind} at {b.Start} of length {b.Length} does not " +
+                $"continue the layout at feature {next}");
+            if (b.Kind == FeatureKind.Categorical && b.Length < 2) throw new ArgumentException($"the categorical block at feature {b.Start} has " +
+                $"{b.Length} slot; a category needs at least 2");
             next += b.Length;
         }
         Blocks = blocks.ToArray();

@@ -59,7 +59,8 @@ internal sealed record FeatureStatistics(FeatureLayout Layout, float[] Mean, flo
             else if (kinds[c] == FeatureKind.Bernoulli && (min[c] < 0f || max[c] > 1f))
             {
                 int r = FirstRow(rows, d, c, v => v < 0f || v > 1f);
-                throw new ArgumentException($"row {r}, feature {c}: {rows[r * d + c]} is outside [0, 1], which a Bernoulli likelihood needs (use the Gaussian likelihood for real values)");
+                throw new ArgumentException($"row {r}, feature {c}: {rows[r * d + c]} is outside [0, 1], which a Bernoulli likelihood needs (use the " +
+                    $"Gaussian likelihood for real values)");
             }
         }
         var mean = new float[d];

@@ -48,6 +48,7 @@ public interface ITrainingBackendFactory
     /// <summary>True when this backend can use an accelerator (a CUDA device) here, so the <c>auto</c> backend prefers it.</summary>
     bool HasAccelerator { get; }
 
-    /// <summary>A backend training <paramref name="spec"/> from <paramref name="initial"/> with <paramref name="options"/>' learning rate, threads and device.</summary>
+    /// <summary>A backend training <paramref name="spec"/> from <paramref name="initial"/> with <paramref name="options"/>' learning rate, threads
+    /// and device.</summary>
     ITrainingBackend Create(VaeSpec spec, StateDict initial, VaeOptions options);
 }

@@ -118,7 +118,8 @@ internal static class OptionCatalog
         {
             var name = Enum.GetNames(type).FirstOrDefault(n => string.Equals(n, text.Replace("-", ""), StringComparison.OrdinalIgnoreCase));
             return name is not null ? Enum.Parse(type, name)
-                : throw new FormatException($"{flag}: expected one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}, found '{text}'");
+                : throw new FormatException($"{flag}: expected one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}, " +
+                    $"found '{text}'");
         }
         if (type == typeof(string)) return text;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
@@ -148,5 +149,6 @@ internal static class OptionCatalog
     };
 
     // Whole numbers in full (G9 showed int.MaxValue as 2.14748365E+09); others at float precision.
-    private static string Text(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G9", CultureInfo.InvariantCulture);
+    private static string Text(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G9",
+        CultureInfo.InvariantCulture);
 }

@@ -9,7 +9,8 @@ internal static class RowCheck
         if (values.Length % features != 0)
             throw new ArgumentException($"{what}: {values.Length} values are not whole rows of {features} features");
         int bad = values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
-        if (bad >= 0) throw new ArgumentException($"{what}: row {bad / features}, feature {bad % features}: expected a finite number, found {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (bad >= 0) throw new ArgumentException($"{what}: row {bad / features}, feature {bad % features}: expected a finite number, found " +
+            $"{values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return values.Length / features;
     }
 }

@@ -12,11 +12,13 @@ namespace MlNetVae;
 public sealed record VaeOptions
 {
     /// <summary>Hidden layer widths of the encoder, input side first (empty: none); null picks them from the feature count (<see cref="VaeSpec"/>).</summary>
-    [Option("hidden", "hidden layer widths of the encoder, comma-separated, input side first (the decoder mirrors them); default: from the feature count", Min = 1, Max = 65536)]
+    [Option("hidden", "hidden layer widths of the encoder, comma-separated, input side first (the decoder mirrors them); default: from the feature " +
+        "count", Min = 1, Max = 65536)]
     public int[]? EncoderHidden { get; init; }
 
     /// <summary>Hidden layer widths of the decoder, latent side first; null mirrors the encoder.</summary>
-    [Option("decoder-hidden", "hidden layer widths of the decoder, comma-separated, latent side first (default: the encoder's, reversed)", Min = 1, Max = 65536)]
+    [Option("decoder-hidden", "hidden layer widths of the decoder, comma-separated, latent side first (default: the encoder's, reversed)", Min = 1,
+        Max = 65536)]
     public int[]? DecoderHidden { get; init; }
 
     /// <summary>Latent dimensions K; null picks it from the feature count.</summary>
@@ -146,7 +148,8 @@ public sealed record VaeOptions
     /// </summary>
     /// <remarks>Spelled out rather than named, so that a model file saved with the default stays readable by earlier versions.</remarks>
     [Option(null, "the output columns to add")]
-    public VaeColumns OutputColumns { get; init; } = VaeColumns.Score | VaeColumns.PredictedLabel | VaeColumns.LatentMean | VaeColumns.Reconstruction | VaeColumns.NegElbo;
+    public VaeColumns OutputColumns { get; init; } =
+        VaeColumns.Score | VaeColumns.PredictedLabel | VaeColumns.LatentMean | VaeColumns.Reconstruction | VaeColumns.NegElbo;
 
     /// <summary>The anomaly score column (Single, higher = more unusual).</summary>
     [Option(null, "name of the anomaly score column")]
@@ -178,10 +181,11 @@ public sealed record VaeOptions
 
     /// <summary>
     /// The anomaly score the Score column holds; deterministic scores only. Null = chosen by the one-class benchmarks:
-    /// <see cref="AnomalyScore.SmoothedStandardizedSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
+    /// <see cref="AnomalyScore.MultiscaleStandardizedSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
     /// otherwise (<see cref="VaeSpec.Score"/> holds the choice).
     /// </summary>
-    [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, combined, standardizedsum, smoothedreconstructionerror (images only) or smoothedstandardizedsum (images' default)")]
+    [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, " +
+        "combined, standardizedsum, smoothedreconstructionerror, smoothedstandardizedsum (images only) or multiscalestandardizedsum (images' default)")]
     public AnomalyScore? Score { get; init; }
 
     /// <summary>
@@ -195,7 +199,8 @@ public sealed record VaeOptions
     /// When set, the threshold flags about this fraction of normal rows: the held-out validation rows when there are
     /// any (<see cref="ValidationFraction"/>), else the training rows, which are then taken to be all normal.
     /// </summary>
-    [Option("false-positive-rate", "fraction of normal rows to flag (held-out rows when --val-fraction is set); overrides --contamination", Min = 0, MinExclusive = true, Max = 0.5)]
+    [Option("false-positive-rate", "fraction of normal rows to flag (held-out rows when --val-fraction is set); overrides --contamination", Min = 0,
+        MinExclusive = true, Max = 0.5)]
     public double? FalsePositiveRate { get; init; }
 
     /// <summary>What computes the transformer's columns: the managed engine (default) or ONNX Runtime on the exported scorer.</summary>
@@ -221,20 +226,23 @@ public sealed record VaeOptions
             Fail(nameof(Threads), $"this machine has {Environment.ProcessorCount} cores; more threads than cores only slow training down (0 = all cores)");
         if (!Enum.IsDefined(Architecture)) Fail(nameof(Architecture), $"unknown architecture {Architecture}");
         if (ConvChannels is { Length: 0 }) Fail(nameof(ConvChannels), "needs at least one convolution");
-        if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, got {ImageShape.Length} numbers");
+        if (ImageShape is not null && ImageShape.Length is not (2 or 3)) Fail(nameof(ImageShape), $"expected height,width or channels,height,width, " +
+            $"got {ImageShape.Length} numbers");
         if (!Enum.IsDefined(Activation)) Fail(nameof(Activation), $"unknown activation {Activation}");
         if (!Enum.IsDefined(Likelihood)) Fail(nameof(Likelihood), $"unknown likelihood {Likelihood}");
         if (string.IsNullOrWhiteSpace(Backend)) Fail(nameof(Backend), "a backend name cannot be empty (managed, auto, or a registered backend)");
         if ((OutputColumns & ~VaeColumns.All) != 0) Fail(nameof(OutputColumns), $"unknown columns {OutputColumns}");
         if (Score is AnomalyScore.NegElbo or AnomalyScore.IwaeNll || Score is { } score && !Enum.IsDefined(score))
-            Fail(nameof(Score), $"{Score} is sampled, not a deterministic score; the Score column needs one of {string.Join(", ", Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)))}");
+            Fail(nameof(Score), $"{Score} is sampled, not a deterministic score; the Score column needs one of {string.Join(", ",
+                Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)))}");
         foreach (var (column, value) in new[] { (nameof(FeatureColumnName), FeatureColumnName), (nameof(ScoreColumnName), ScoreColumnName),
             (nameof(PredictedLabelColumnName), PredictedLabelColumnName), (nameof(LatentMeanColumnName), LatentMeanColumnName),
             (nameof(ReconstructionColumnName), ReconstructionColumnName), (nameof(NegElboColumnName), NegElboColumnName),
             (nameof(FeatureContributionsColumnName), FeatureContributionsColumnName), (nameof(LatentContributionColumnName), LatentContributionColumnName) })
             if (string.IsNullOrWhiteSpace(value)) Fail(column, "a column name cannot be empty");
         if (!Enum.IsDefined(Inference)) Fail(nameof(Inference), $"unknown inference engine {Inference}");
-        if (GpuDeviceId is not null && Inference != InferenceEngine.OnnxRuntime) Fail(nameof(GpuDeviceId), "GPU inference runs through ONNX Runtime: set Inference to OnnxRuntime");
+        if (GpuDeviceId is not null && Inference != InferenceEngine.OnnxRuntime) Fail(nameof(GpuDeviceId), "GPU inference runs through ONNX Runtime: " +
+            "set Inference to OnnxRuntime");
         if (Device is not null && !IsDevice(Device)) Fail(nameof(Device), $"expected cpu, cuda or cuda:N, got '{Device}'");
         if (Device is not null && Device != "cpu" && Backends.TrainingBackends.Is(Backend, Backends.TrainingBackends.Managed))
             Fail(nameof(Device), "the managed backend runs on the CPU; use the torchsharp backend for CUDA");

@@ -65,7 +65,8 @@ internal static class TrainingLoop
                 rng.FillNormal(noise.AsSpan(0, n * k));
                 var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
                 if (!float.IsFinite(r.Loss))
-                    throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
+                    throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate " +
+                        $"of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
                 if (double.IsNaN(firstLoss)) firstLoss = r.Loss;
                 lossSum += r.Loss * (double)n;
                 reconSum += r.Reconstruction * n;
@@ -78,7 +79,8 @@ internal static class TrainingLoop
             }
             double meanLoss = lossSum / seen;
             if (meanLoss > DivergedFactor * Math.Abs(firstLoss) && meanLoss > firstLoss + DivergedMargin)
-                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to {meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
+                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the mean loss rose from {firstLoss:G4} at the first step to " +
+                    $"{meanLoss:G4} (try a learning rate of {o.LearningRate / 10:G3})");
 
             double? validationNegElbo = validation?.NegElbo(backend);
             history.Add(new EpochSummary(epoch, meanLoss, (reconSum + klSum) / seen, reconSum / seen, klSum / seen, validationNegElbo));
@@ -89,9 +91,9 @@ internal static class TrainingLoop
             if (v < bestValidation)
             {
                 (bestValidation, bestEpoch, sinceBest) = (v, epoch, 0);
-                if (o.Patience > 0) best = backend.State();
+                best = backend.State();
             }
-            else if (o.Patience > 0 && ++sinceBest >= o.Patience)
+            else if (++sinceBest >= o.Patience)
             {
                 stoppedEarly = epoch < o.Epochs;
                 break;

@@ -18,7 +18,7 @@ internal static class VaeTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var statistics = FeatureStatistics.Fit(rows, features, options);
-        var spec = VaeSpec.Resolve(options, statistics.Layout);
+        var spec = VaeSpec.Resolve(options, statistics.Layout, rows.Length / features);
         var initial = spec.Initialize(statistics, spec.Options.Seed!.Value);
         return Train(spec, initial, rows, progress, cancellationToken);
     }

@@ -1,13 +1,12 @@
 using NUnit.Framework;
 
 // In the root namespace, so it runs after every test of the assembly (the ML tests use the CLI fixture too).
-namespace MlNetVae.Tests
+namespace MlNetVae.Tests;
+
+/// <summary>Deletes the shared CLI fixture's files after the run.</summary>
+[SetUpFixture]
+public sealed class CliFixtureCleanup
 {
-    /// <summary>Deletes the shared CLI fixture's files after the run.</summary>
-    [SetUpFixture]
-    public sealed class CliFixtureCleanup
-    {
-        [OneTimeTearDown]
-        public void Delete() => Cli.CliFixture.DisposeIfCreated();
-    }
+    [OneTimeTearDown]
+    public void Delete() => Cli.CliFixture.DisposeIfCreated();
 }

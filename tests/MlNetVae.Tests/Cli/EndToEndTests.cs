@@ -177,7 +177,10 @@ public class EndToEndTests
         // image default (a sum of z-scores that can cancel to near 0) and about the score itself for the table default.
         for (int i = 0; i < scores.Length; i++)
             Assert.That(onnx[i], Is.EqualTo(scores[i]).Within(1e-5 * (1 + Math.Abs(scores[i]))), $"row {i}");
-        Assert.That(onnxFlags, Is.EqualTo(flags));
+        // The flags agree wherever the two engines' rounding cannot carry a score across the threshold.
+        double threshold = ModelFile.Load(model).Threshold.Value, near = 1e-5 * (1 + Math.Abs(threshold));
+        for (int i = 0; i < scores.Length; i++)
+            if (Math.Abs(scores[i] - threshold) > near) Assert.That(onnxFlags[i], Is.EqualTo(flags[i]), $"row {i}: score {scores[i]}, threshold {threshold}");
     }
 
     [Test]

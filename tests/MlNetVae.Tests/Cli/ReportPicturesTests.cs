@@ -1,5 +1,5 @@
-using MlNetVae.Inference;
 using MlNetVae.Cli.Report;
+using MlNetVae.Inference;
 using NUnit.Framework;
 using SkiaSharp;
 

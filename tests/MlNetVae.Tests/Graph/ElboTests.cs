@@ -1,8 +1,8 @@
 using MlNetVae.Backends;
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Nn;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Engine;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
 using NUnit.Framework;

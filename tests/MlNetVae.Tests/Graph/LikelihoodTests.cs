@@ -1,7 +1,7 @@
 using MlNetVae.Backends;
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Randomness;
-using MlNetVae.Engine;
 using MlNetVae.Graph;
 using MlNetVae.Spec;
 using MlNetVae.Tests.Engine.Autodiff;

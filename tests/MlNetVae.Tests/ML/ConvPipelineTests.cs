@@ -2,9 +2,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.ML;
 using MlNetVae.Spec;
+using MlNetVae.Tests.Cli.Data;
 using MlNetVae.Tests.Graph;
 using MlNetVae.TestWriter;
-using MlNetVae.Tests.Cli.Data;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;
@@ -39,7 +39,7 @@ public class ConvPipelineTests
         var managed = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 
         Assert.That(managed.Model.Spec.Encoder.Take(2).All(l => l is ConvLayer), Is.True, "an image shape resolves to convolutions");
-        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.SmoothedStandardizedSum), "images' default score");
+        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.MultiscaleStandardizedSum), "images' default score");
 
         var onnx = managed.WithOptions(o => o with { Inference = InferenceEngine.OnnxRuntime });
         using var files = new Files();

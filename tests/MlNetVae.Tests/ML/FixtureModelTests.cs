@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MlNetVae.Cli;
-using MlNetVae.TestWriter;
 using MlNetVae.Tests.Cli;
 using MlNetVae.Tests.Cli.Data;
+using MlNetVae.TestWriter;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;

@@ -41,7 +41,7 @@ public class LazinessTests
         var getters = columns.Select(c => view.Schema[c].Type is VectorDataViewType
             ? (Action)(() => { VBuffer<float> v = default; cursor.GetGetter<VBuffer<float>>(view.Schema[c])(ref v); Assert.That(v.DenseValues(), Has.All.Matches<float>(float.IsFinite)); })
             : view.Schema[c].Type is BooleanDataViewType ? () => { bool b = false; cursor.GetGetter<bool>(view.Schema[c])(ref b); }
-            : () => { float f = 0; cursor.GetGetter<float>(view.Schema[c])(ref f); Assert.That(float.IsFinite(f)); }).ToArray();
+        : () => { float f = 0; cursor.GetGetter<float>(view.Schema[c])(ref f); Assert.That(float.IsFinite(f)); }).ToArray();
         int rows = 0;
         while (cursor.MoveNext())
         {

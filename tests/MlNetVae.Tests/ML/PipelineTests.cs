@@ -3,8 +3,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.ML;
 using MlNetVae.Spec;
-using MlNetVae.TestWriter;
 using MlNetVae.Tests.Cli.Data;
+using MlNetVae.TestWriter;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML;
 using MlNetVae.ML;
-using MlNetVae.Training;
 using MlNetVae.Tests.Cli;
+using MlNetVae.Training;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;

@@ -34,7 +34,7 @@ public class ConvModelTests
             var spec = VaeSpec.Resolve(options, statistics.Layout);
             model = new VaeModelParameters(spec, spec.Initialize(statistics, 3));
         }
-        // Image models score with SmoothedStandardizedSum by default, which reads statistics of the training rows.
+        // Image models score with MultiscaleStandardizedSum by default, which reads statistics of the training rows.
         return (model.WithScoreStatistics(StatisticsFitter.Fit(model, rows, AnomalyScores.Deterministic, Compute.Shared(1))), rows);
     }
 
@@ -50,7 +50,7 @@ public class ConvModelTests
             (12, 10, 6, 5, false), (6, 5, 3, 2, false), (3, 2, 6, 5, true), (6, 5, 12, 10, true),
         }));
         Assert.That(spec.Decoder[^1].Out, Is.EqualTo(120));
-        Assert.That(spec.Score, Is.EqualTo(AnomalyScore.SmoothedStandardizedSum), "the image default score");
+        Assert.That(spec.Score, Is.EqualTo(AnomalyScore.MultiscaleStandardizedSum), "the image default score");
         Assert.That(spec.Tensors.Select(t => t.Name), Does.Contain("encoder.0.weight").And.Contain("decoder.4.weight"));
     }
 
@@ -100,7 +100,7 @@ public class ConvModelTests
         var rows = TestData.UnitRows(64, 120, seed: 5);
         foreach (var (options, conv, latent, kind, score) in new[]
         {
-            (new VaeOptions { ImageShape = [1, 12, 10] }, true, 8, FeatureKind.Gaussian, AnomalyScore.SmoothedStandardizedSum),
+            (new VaeOptions { ImageShape = [1, 12, 10] }, true, 8, FeatureKind.Gaussian, AnomalyScore.MultiscaleStandardizedSum),
             (new VaeOptions { ImageShape = [1, 12, 10], Architecture = Architecture.Dense }, false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
             (new VaeOptions(), false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
         })
@@ -109,6 +109,20 @@ public class ConvModelTests
             var spec = VaeSpec.Resolve(options, layout);
             Assert.That((spec.IsConvolutional, spec.LatentSize, layout.Kinds().Distinct().Single(), spec.Score), Is.EqualTo((conv, latent, kind, score)), options.ToString());
         }
+    }
+
+    [Test]
+    public void FewTrainingImagesGetASmallerBatchSoAnEpochStillTakesFortySteps()
+    {
+        var rows = TestData.UnitRows(64, 120, seed: 5);
+        var image = new VaeOptions { ImageShape = [1, 12, 10] };
+        var layout = FeatureStatistics.Fit(rows, 120, image).Layout;
+        foreach (var (count, batch) in new[] { (0, 128), (1, 8), (108, 8), (690, 16), (1279, 16), (1280, 32), (5119, 64), (5120, 128), (60000, 128) })
+            Assert.That(VaeSpec.Resolve(image, layout, count).BatchSize, Is.EqualTo(batch), $"{count} rows");
+        Assert.That(VaeSpec.Resolve(image with { BatchSize = 100 }, layout, 108).BatchSize, Is.EqualTo(100), "a batch the user sets stays");
+        Assert.That(VaeSpec.Resolve(image with { Architecture = Architecture.Dense }, layout, 108).BatchSize, Is.EqualTo(32), "dense models keep their defaults");
+        var trained = VaeTrainer.Train(rows, 120, image with { Epochs = 1, Threads = 1, Backend = TrainingBackends.Managed }).Model;
+        Assert.That(trained.Spec.BatchSize, Is.EqualTo(8), "training resolves the batch from its 64 rows");
     }
 
     [Test]

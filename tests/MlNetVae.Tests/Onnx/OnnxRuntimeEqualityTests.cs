@@ -1,6 +1,6 @@
-using MlNetVae.Graph;
 using MlNetVae.Engine;
 using MlNetVae.Engine.Randomness;
+using MlNetVae.Graph;
 using MlNetVae.Inference;
 using MlNetVae.Onnx;
 using MlNetVae.Spec;

@@ -11,14 +11,14 @@ using NUnit.Framework;
 namespace MlNetVae.Tests.Scores;
 
 /// <summary>
-/// The image-only scores (<see cref="AnomalyScore.SmoothedReconstructionError"/> and the images' default
-/// <see cref="AnomalyScore.SmoothedStandardizedSum"/>) against their definitions written out in double precision from
-/// the model's own reconstructions and codes, in ONNX Runtime, and their refusals.
+/// The image-only scores (<see cref="AnomalyScore.SmoothedReconstructionError"/>, <see cref="AnomalyScore.SmoothedStandardizedSum"/>
+/// and the images' default <see cref="AnomalyScore.MultiscaleStandardizedSum"/>) against their definitions written out
+/// in double precision from the model's own reconstructions and codes, in ONNX Runtime, and their refusals.
 /// </summary>
 public class SmoothedScoreTests
 {
     private const int D = 2 * 6 * 5;
-    private static readonly AnomalyScore[] ImageScores = [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum];
+    private static readonly AnomalyScore[] ImageScores = [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum];
 
     /// <summary>A conv model on 2 x 6 x 5 images (two channels, odd sizes) with statistics of its 150 training rows; 50 test rows, 10 with a bright patch.</summary>
     private static (VaeModelParameters Model, float[] Train, float[] Test) Fitted()
@@ -38,14 +38,9 @@ public class SmoothedScoreTests
         return (model.WithScoreStatistics(StatisticsFitter.Fit(model, train, AnomalyScores.Deterministic, new Compute(1))), train, test);
     }
 
-    /// <summary>Sum of squares of the 3x3-smoothed residual raw - reconstruction, from the model's reconstructions.</summary>
-    private static double[] SmoothedErrors(VaeModelParameters model, float[] rows)
-    {
-        var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
-        var residual = rows.Select((v, i) => v - reconstruction[i]).ToArray();
-        var smoothed = LocalMeanTests.Reference(residual, 2, 6, 5);
-        return Enumerable.Range(0, rows.Length / D).Select(r => smoothed.Skip(r * D).Take(D).Sum(v => v * v)).ToArray();
-    }
+    /// <summary>Sum of squares of the residual raw - reconstruction, 3x3-smoothed or not, from the model's reconstructions.</summary>
+    private static double[] Errors(VaeModelParameters model, float[] rows, bool smoothed = true) =>
+        [.. PixelErrors(model, rows, smoothed).Chunk(30).Select(pixels => pixels.Sum())];
 
     private static double[] StandardizedLogs(double[] values, double[] training)
     {
@@ -55,48 +50,54 @@ public class SmoothedScoreTests
     }
 
     [Test]
-    public void BothImageScoresMatchTheirDefinitions()
+    public void TheImageScoresMatchTheirDefinitions()
     {
         var (model, train, test) = Fitted();
-        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.SmoothedStandardizedSum), "the images' default");
+        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.MultiscaleStandardizedSum), "the images' default");
         var scorer = new AnomalyScorer(model, threads: 1);
-        var error = SmoothedErrors(model, test);
+        var error = Errors(model, test);
+        var smoothedLogs = StandardizedLogs(error, Errors(model, train));
+        var pixelLogs = StandardizedLogs(Errors(model, test, smoothed: false), Errors(model, train, smoothed: false));
         var distance = scorer.Score(test, AnomalyScore.LatentMahalanobis); // tested against its own reference in ScoreFormulaTests
-        var expectedSum = StandardizedLogs(error, SmoothedErrors(model, train))
-            .Zip(StandardizedLogs(distance, scorer.Score(train, AnomalyScore.LatentMahalanobis)), (a, b) => a + b).ToArray();
+        var distanceLogs = StandardizedLogs(distance, scorer.Score(train, AnomalyScore.LatentMahalanobis));
 
         var actualError = scorer.Score(test, AnomalyScore.SmoothedReconstructionError);
-        var actualSum = scorer.Score(test);
+        var actualSum = scorer.Score(test, AnomalyScore.SmoothedStandardizedSum);
+        var actualMultiscale = scorer.Score(test);
         for (int r = 0; r < error.Length; r++)
         {
             Assert.That(actualError[r], Is.EqualTo(error[r]).Within(1e-4 * error[r] + 1e-6), $"smoothed error, row {r}");
-            Assert.That(actualSum[r], Is.EqualTo(expectedSum[r]).Within(1e-3), $"smoothed standardized sum, row {r}");
+            Assert.That(actualSum[r], Is.EqualTo(smoothedLogs[r] + distanceLogs[r]).Within(1e-3), $"smoothed standardized sum, row {r}");
+            Assert.That(actualMultiscale[r], Is.EqualTo(smoothedLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(1e-3), $"multiscale standardized sum, row {r}");
         }
         Assert.That(actualSum.Take(10).Average(), Is.GreaterThan(actualSum.Skip(10).Average() + 1), "the rows with a bright patch score higher");
+        Assert.That(actualMultiscale.Take(10).Average(), Is.GreaterThan(actualMultiscale.Skip(10).Average() + 1), "the rows with a bright patch score higher");
     }
 
-    /// <summary>Per image and pixel, the 3x3-smoothed residual squared, its channels summed: [rows, 6 * 5].</summary>
-    private static double[] SmoothedPixelErrors(VaeModelParameters model, float[] rows)
+    /// <summary>Per image and pixel, the residual squared (3x3-smoothed or not), its channels summed: [rows, 6 * 5].</summary>
+    private static double[] PixelErrors(VaeModelParameters model, float[] rows, bool smoothed)
     {
         var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
-        var smoothed = LocalMeanTests.Reference(rows.Select((v, i) => v - reconstruction[i]).ToArray(), 2, 6, 5);
+        var residual = rows.Select((v, i) => v - reconstruction[i]).ToArray();
+        var error = smoothed ? LocalMeanTests.Reference(residual, 2, 6, 5) : residual.Select(v => (double)v).ToArray();
         int n = rows.Length / D;
         var result = new double[n * 30];
         for (int r = 0; r < n; r++)
             for (int c = 0; c < 2; c++)
-                for (int p = 0; p < 30; p++) result[r * 30 + p] += smoothed[r * D + c * 30 + p] * smoothed[r * D + c * 30 + p];
+                for (int p = 0; p < 30; p++) result[r * 30 + p] += error[r * D + c * 30 + p] * error[r * D + c * 30 + p];
         return result;
     }
 
     [Test]
-    public void TheAnomalyMapIsEachPixelsSmoothedErrorOrItsShareOfTheStandardizedLogAndPointsAtThePatch()
+    public void TheAnomalyMapIsEachPixelsErrorOrItsShareOfTheStandardizedLogsAndPointsAtThePatch()
     {
         var (model, train, test) = Fitted();
         int n = test.Length / D;
-        var pixels = SmoothedPixelErrors(model, test);
+        var (smoothedPixels, rawPixels) = (PixelErrors(model, test, smoothed: true), PixelErrors(model, test, smoothed: false));
         var scorer = new AnomalyScorer(model, threads: 1);
-        var error = SmoothedErrors(model, test);
-        var zError = StandardizedLogs(error, SmoothedErrors(model, train));
+        var (error, pixelError) = (Errors(model, test), Errors(model, test, smoothed: false));
+        var zError = StandardizedLogs(error, Errors(model, train));
+        var zPixel = StandardizedLogs(pixelError, Errors(model, train, smoothed: false));
         var zDistance = StandardizedLogs(scorer.Score(test, AnomalyScore.LatentMahalanobis), scorer.Score(train, AnomalyScore.LatentMahalanobis));
         foreach (var score in ImageScores)
         {
@@ -104,12 +105,17 @@ public class SmoothedScoreTests
             Assert.That(map, Has.Length.EqualTo(n * 30), "one value per pixel, the two channels together");
             for (int r = 0; r < n; r++)
             {
-                double factor = score == AnomalyScore.SmoothedReconstructionError ? 1 : zError[r] / error[r];
-                double expectedLatent = score == AnomalyScore.SmoothedReconstructionError ? 0 : zDistance[r];
+                // Each standardized log split by each pixel's share of its term, times the term's weight in the score.
+                var (smoothedFactor, pixelFactor, expectedLatent) = score switch
+                {
+                    AnomalyScore.SmoothedReconstructionError => (1, 0, 0),
+                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, zDistance[r]),
+                    _ => (zError[r] / error[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                };
                 Assert.That(latent[r], Is.EqualTo(expectedLatent).Within(1e-3), $"{score}, row {r}: latent part");
                 for (int p = 0; p < 30; p++)
                 {
-                    double expected = pixels[r * 30 + p] * factor;
+                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + rawPixels[r * 30 + p] * pixelFactor;
                     Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(1e-3 * Math.Abs(expected) + 1e-6), $"{score}, row {r}, pixel {p}");
                 }
             }
@@ -164,8 +170,9 @@ public class SmoothedScoreTests
     {
         var (model, _, test) = Fitted();
         var stats = model.ScoreStatistics!;
-        string[] image = [ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale];
-        Assert.That(stats.Names.Skip(6), Is.EqualTo(image));
+        string[] smoothed = [ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale];
+        string[] pixel = [ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale];
+        Assert.That(stats.Names.Skip(6), Is.EqualTo(smoothed.Concat(pixel)));
         StateDict Without(params string[] names)
         {
             var s = new StateDict();
@@ -173,12 +180,17 @@ public class SmoothedScoreTests
             return s;
         }
 
-        // An earlier version's statistics: every older score still works, the new one says what to do.
-        var old = model.WithScoreStatistics(Without(image));
+        // Earlier versions' statistics: every older score still works, the newer ones say what is missing.
+        var old = model.WithScoreStatistics(Without([.. smoothed, .. pixel]));
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.StandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.StandardizedSum)));
-        Assert.That(() => new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedStandardizedSum),
-            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"));
+        foreach (var score in new[] { AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum })
+            Assert.That(() => new AnomalyScorer(old).Score(test, score),
+                Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"), score.ToString());
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
+        var smoothedOnly = model.WithScoreStatistics(Without(pixel));
+        Assert.That(new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.SmoothedStandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.SmoothedStandardizedSum)));
+        Assert.That(() => new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
+            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_error_log_mean'"));
 
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.MahalanobisLogScale), AnomalyScore.SmoothedStandardizedSum), Does.Contain("'score.mahalanobis_log_scale'"));
         var zero = stats.Clone();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MlNetVae.Backends;
 using MlNetVae.Spec;
 using NUnit.Framework;
@@ -91,15 +90,13 @@ public class VaeSpecTests
     {
         var layout = FeatureLayout.From(10, [], FeatureKind.Gaussian);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         var wide = Assert.Throws<ArgumentException>(() => VaeSpec.Resolve(new VaeOptions { LatentSize = 4096, EncoderHidden = [65536, 65536] }, layout));
         var batch = Assert.Throws<ArgumentException>(() => VaeSpec.Resolve(new VaeOptions { EncoderHidden = [65536], LatentSize = 16, BatchSize = 65536 }, layout));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(wide!.ParamName, Is.EqualTo(nameof(VaeOptions.EncoderHidden)));
         Assert.That(wide.Message, Does.Contain("--hidden").And.Contain("MB"));
         Assert.That(batch!.ParamName, Is.EqualTo(nameof(VaeOptions.BatchSize)));
-        Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(1), "refused before any weight is allocated");
-        Assert.That(allocated, Is.LessThan(1 << 20), "bytes allocated while refusing");
+        Assert.That(allocated, Is.LessThan(1 << 20), "refused before any weight is allocated");
         Assert.That(() => VaeSpec.Resolve(new VaeOptions { EncoderHidden = [1024, 1024], LatentSize = 64, BatchSize = 1024 }, layout), Throws.Nothing, "a large but sane model");
     }
 

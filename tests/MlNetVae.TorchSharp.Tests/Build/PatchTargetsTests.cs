@@ -1,7 +1,7 @@
-using NUnit.Framework;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using NUnit.Framework;
 
 namespace MlNetVae.TorchSharp.Tests.Build;
 

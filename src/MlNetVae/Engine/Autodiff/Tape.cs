@@ -24,6 +24,13 @@ internal sealed partial class Tape
     /// <summary>Number of nodes recorded since the last <see cref="Reset"/>.</summary>
     public int Count => _count;
 
+    /// <summary>The node recorded at <paramref name="position"/> since the last <see cref="Reset"/>.</summary>
+    internal Node this[int position] => position < _count ? _nodes[position] : throw new ArgumentOutOfRangeException(nameof(position));
+
+    /// <summary>When set, the tape stamps the time of every op it records and differentiates (the benchmarks' per-op profile); null costs one check
+    /// per node.</summary>
+    internal TapeTimings? Timings { get; set; }
+
     /// <summary>Starts a new pass; nodes and buffers of the previous pass are recycled.</summary>
     public void Reset() => _count = 0;
 
@@ -56,6 +63,7 @@ internal sealed partial class Tape
     public void Backward(Node output, ReadOnlySpan<float> outputGrad)
     {
         ArgumentNullException.ThrowIfNull(output);
+        Timings?.BackwardCalled();
         if (outputGrad.Length != output.Value.Length)
             throw new ArgumentException($"output gradient has {outputGrad.Length} values for {output.Value}");
         int last = output is Parameter ? -1 : output.Position;
@@ -71,13 +79,18 @@ internal sealed partial class Tape
         if (!output.RequiresGrad) return;
         var seed = output.Grad!.Span;
         for (int i = 0; i < seed.Length; i++) seed[i] += outputGrad[i];
+        Timings?.BackwardStarts();
         for (int i = last; i >= 0; i--)
+        {
             if (_nodes[i].RequiresGrad) _nodes[i].Backward(Compute);
+            Timings?.BackwardDone(i);
+        }
     }
 
     /// <summary>The node at the next position: the previous pass's one when it is the same op, else a new one.</summary>
     internal T Push<T>() where T : Node, new()
     {
+        Timings?.Recording(_count);
         if (_count < _nodes.Count && _nodes[_count] is T reused)
         {
             reused.Position = _count++;

@@ -125,7 +125,8 @@ public sealed record ConvGeometry
     /// <inheritdoc/>
     public override string ToString() =>
         $"{(Transposed ? "ConvTranspose2d" : "Conv2d")} {InChannels}x{InHeight}x{InWidth} -> {OutChannels}x{OutHeight}x{OutWidth}, " +
-        $"kernel {KernelHeight}x{KernelWidth}, stride {Stride}, padding {Padding}{(Transposed ? $", output padding {OutputPaddingHeight}x{OutputPaddingWidth}" : "")}";
+        $"kernel {KernelHeight}x{KernelWidth}, stride {Stride}, padding {Padding}{(Transposed ? $", output padding " +
+            $"{OutputPaddingHeight}x{OutputPaddingWidth}" : "")}";
 
     private int OutputSize(string op, string axis, int size, int kernel, int outputPadding)
     {
@@ -135,7 +136,8 @@ public sealed record ConvGeometry
         if (!Transposed && size + 2L * Padding < kernel)
             throw new ArgumentException($"{op}: the kernel {axis} {kernel} exceeds the padded input {axis} {size} + 2 x {Padding}");
         if (result < 1 || result > int.MaxValue)
-            throw new ArgumentException($"{op}: input {axis} {size} with kernel {kernel}, stride {Stride}, padding {Padding} and output padding {outputPadding} gives an output {axis} of {result}");
+            throw new ArgumentException($"{op}: input {axis} {size} with kernel {kernel}, stride {Stride}, padding {Padding} and output padding " +
+                $"{outputPadding} gives an output {axis} of {result}");
         return (int)result;
     }
 

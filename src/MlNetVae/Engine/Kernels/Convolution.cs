@@ -27,7 +27,8 @@ internal static class Convolution
     // as the chunk's im2col matrix stays within this many floats (512 KB, well inside a core's L2).
     private const int ChunkColumns = 192, MaxChunkFloats = 1 << 17;
 
-    /// <summary>Floats of workspace the kernels need for <paramref name="batch"/> images of <paramref name="geometry"/> on <paramref name="threads"/> threads.</summary>
+    /// <summary>Floats of workspace the kernels need for <paramref name="batch"/> images of <paramref name="geometry"/> on <paramref
+    /// name="threads"/> threads.</summary>
     public static int WorkspaceLength(ConvGeometry geometry, int batch, int threads)
     {
         ArgumentNullException.ThrowIfNull(geometry);
@@ -56,7 +57,8 @@ internal static class Convolution
     public static void Conv2dBackward(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)
     {
-        var l = CheckBackward(compute, geometry, batch, transposed: false, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length, workspace);
+        var l = CheckBackward(compute, geometry, batch, transposed: false, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length,
+            workspace);
         if (!dBias.IsEmpty) AddChannelSums(dy, batch, geometry.OutChannels, geometry.OutHeight * geometry.OutWidth, dBias);
         if (!dWeight.IsEmpty) Run(compute, l, Step.Correlate, batch, x, dy, [], [], accumulate: true, workspace, dWeight);
         if (!dx.IsEmpty) Run(compute, l, Step.Scatter, batch, dx, dy, weight, [], accumulate: true, workspace);
@@ -81,14 +83,16 @@ internal static class Convolution
     public static void ConvTranspose2dBackward(Compute compute, ConvGeometry geometry, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)
     {
-        var l = CheckBackward(compute, geometry, batch, transposed: true, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length, workspace);
+        var l = CheckBackward(compute, geometry, batch, transposed: true, x.Length, weight.Length, dy.Length, dx.Length, dWeight.Length, dBias.Length,
+            workspace);
         if (!dBias.IsEmpty) AddChannelSums(dy, batch, geometry.OutChannels, geometry.OutHeight * geometry.OutWidth, dBias);
         if (!dWeight.IsEmpty) Run(compute, l, Step.Correlate, batch, dy, x, [], [], accumulate: true, workspace, dWeight);
         if (!dx.IsEmpty) Run(compute, l, Step.Gather, batch, dy, dx, weight, [], accumulate: true, workspace);
     }
 
     /// <summary>Checks a forward call's span lengths (the forward and transposed convolutions share them).</summary>
-    private static Layout CheckForward(Compute compute, ConvGeometry geometry, int batch, bool transposed, int x, int weight, int bias, int y, Span<float> workspace)
+    private static Layout CheckForward(Compute compute, ConvGeometry geometry, int batch, bool transposed, int x, int weight, int bias, int y,
+        Span<float> workspace)
     {
         var l = Check(compute, geometry, batch, transposed, workspace);
         Require(x, batch * geometry.InFeatures, nameof(x));
@@ -324,7 +328,8 @@ internal static class Convolution
         ArgumentNullException.ThrowIfNull(geometry);
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         if (geometry.Transposed != transposed)
-            throw new ArgumentException($"{(transposed ? "ConvTranspose2d" : "Conv2d")} needs a geometry made by ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}", nameof(geometry));
+            throw new ArgumentException($"{(transposed ? "ConvTranspose2d" : "Conv2d")} needs a geometry made by " +
+                $"ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}", nameof(geometry));
         if ((long)batch * Math.Max(geometry.InFeatures, geometry.OutFeatures) > Array.MaxLength)
             throw new ArgumentException($"a batch of {batch} images of {geometry} holds more floats than an array can", nameof(batch));
         var layout = new Layout(geometry, batch, compute.Threads);

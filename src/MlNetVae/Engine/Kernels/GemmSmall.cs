@@ -170,24 +170,44 @@ internal unsafe struct GemmSmallJob : IParallelJob
             var v3 = TV.Value > 1 ? Vector512.Load(b + 48) : default;
             var x = Vector512.Create(a0[p]);
             c00 = Vector512.FusedMultiplyAdd(x, v0, c00);
-            if (TV.Value > 1) { c01 = Vector512.FusedMultiplyAdd(x, v1, c01); c02 = Vector512.FusedMultiplyAdd(x, v2, c02); c03 = Vector512.FusedMultiplyAdd(x, v3, c03); }
+            if (TV.Value > 1)
+            {
+                c01 = Vector512.FusedMultiplyAdd(x, v1, c01);
+                c02 = Vector512.FusedMultiplyAdd(x, v2, c02);
+                c03 = Vector512.FusedMultiplyAdd(x, v3, c03);
+            }
             if (TR.Value > 1)
             {
                 x = Vector512.Create(a1[p]);
                 c10 = Vector512.FusedMultiplyAdd(x, v0, c10);
-                if (TV.Value > 1) { c11 = Vector512.FusedMultiplyAdd(x, v1, c11); c12 = Vector512.FusedMultiplyAdd(x, v2, c12); c13 = Vector512.FusedMultiplyAdd(x, v3, c13); }
+                if (TV.Value > 1)
+                {
+                    c11 = Vector512.FusedMultiplyAdd(x, v1, c11);
+                    c12 = Vector512.FusedMultiplyAdd(x, v2, c12);
+                    c13 = Vector512.FusedMultiplyAdd(x, v3, c13);
+                }
             }
             if (TR.Value > 2)
             {
                 x = Vector512.Create(a2[p]);
                 c20 = Vector512.FusedMultiplyAdd(x, v0, c20);
-                if (TV.Value > 1) { c21 = Vector512.FusedMultiplyAdd(x, v1, c21); c22 = Vector512.FusedMultiplyAdd(x, v2, c22); c23 = Vector512.FusedMultiplyAdd(x, v3, c23); }
+                if (TV.Value > 1)
+                {
+                    c21 = Vector512.FusedMultiplyAdd(x, v1, c21);
+                    c22 = Vector512.FusedMultiplyAdd(x, v2, c22);
+                    c23 = Vector512.FusedMultiplyAdd(x, v3, c23);
+                }
             }
             if (TR.Value > 3)
             {
                 x = Vector512.Create(a3[p]);
                 c30 = Vector512.FusedMultiplyAdd(x, v0, c30);
-                if (TV.Value > 1) { c31 = Vector512.FusedMultiplyAdd(x, v1, c31); c32 = Vector512.FusedMultiplyAdd(x, v2, c32); c33 = Vector512.FusedMultiplyAdd(x, v3, c33); }
+                if (TV.Value > 1)
+                {
+                    c31 = Vector512.FusedMultiplyAdd(x, v1, c31);
+                    c32 = Vector512.FusedMultiplyAdd(x, v2, c32);
+                    c33 = Vector512.FusedMultiplyAdd(x, v3, c33);
+                }
             }
         }
         MergeRow<TV>(c, c00, c01, c02, c03, alpha, beta);

@@ -69,7 +69,13 @@ internal sealed class Adam
     public int StepCount { get; private set; }
 
     /// <summary>Updates every parameter from its gradient. Gradients are left as they are (clipped if asked).</summary>
-    public unsafe void Step()
+    public void Step() => Step(clearGradients: false);
+
+    /// <summary>
+    /// Updates every parameter from its gradient; with <paramref name="clearGradients"/> the same pass then zeroes each
+    /// gradient it has read, which saves the training step a separate pass over the gradient buffer.
+    /// </summary>
+    internal unsafe void Step(bool clearGradients)
     {
         var g = _store.Grads;
         if (Options.MaxGradNorm is { } maxNorm)
@@ -85,7 +91,7 @@ internal sealed class Adam
         {
             var job = new UpdateJob
             {
-                P = p, G = gp, M = m, V = v, Length = _m.Length,
+                P = p, G = gp, M = m, V = v, Length = _m.Length, Clear = clearGradients,
                 Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon,
                 L2 = o.DecoupledWeightDecay ? 0f : o.WeightDecay,
                 Decay = o.DecoupledWeightDecay ? 1f - o.LearningRate * o.WeightDecay : 1f,
@@ -105,6 +111,7 @@ internal sealed class Adam
     {
         public float* P, G, M, V;
         public int Length;
+        public bool Clear;
         public float Beta1, Beta2, Epsilon, L2, Decay, StepSize, InvCorrection2Sqrt;
 
         public readonly void Execute(int part, int parts)
@@ -112,9 +119,9 @@ internal sealed class Adam
             // Range boundaries on 16-float multiples, so every part but the last is whole vectors.
             int chunk = (Length / parts + 15) & ~15;
             int start = Math.Min(Length, part * chunk), end = part == parts - 1 ? Length : Math.Min(Length, start + chunk);
-            Update(new Span<float>(P + start, end - start), new ReadOnlySpan<float>(G + start, end - start),
+            Update(new Span<float>(P + start, end - start), new Span<float>(G + start, end - start),
                 new Span<float>(M + start, end - start), new Span<float>(V + start, end - start),
-                Beta1, Beta2, Epsilon, L2, Decay, StepSize, InvCorrection2Sqrt);
+                Beta1, Beta2, Epsilon, L2, Decay, StepSize, InvCorrection2Sqrt, Clear);
         }
     }
 
@@ -124,8 +131,9 @@ internal sealed class Adam
     // the learning rate, far below the float resolution of any weight.
     private const float FlushBelow = Subnormals.Threshold;
 
-    private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float b1, float b2, float eps, float l2, float decay, float stepSize, float invCorrection2Sqrt)
+    // With clear, each gradient is zeroed as soon as it is loaded.
+    private static void Update(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
+        float b1, float b2, float eps, float l2, float decay, float stepSize, float invCorrection2Sqrt, bool clear)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -145,6 +153,7 @@ internal sealed class Adam
                 nuint at = (nuint)i;
                 var pv = Vector.LoadUnsafe(ref pr, at);
                 var graw = Vector.LoadUnsafe(ref gr, at);
+                if (clear) Vector<float>.Zero.StoreUnsafe(ref gr, at);
                 var gv = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(graw), vtiny), Vector<float>.Zero, graw) + vl2 * pv;
                 var mv = vb1 * Vector.LoadUnsafe(ref mr, at) + vb1c * gv;
                 var vv = vb2 * Vector.LoadUnsafe(ref vr, at) + vb2c * gv * gv;
@@ -158,6 +167,7 @@ internal sealed class Adam
         for (; i < p.Length; i++)
         {
             float gi = (MathF.Abs(g[i]) < FlushBelow ? 0f : g[i]) + l2 * p[i];
+            if (clear) g[i] = 0f;
             m[i] = b1 * m[i] + (1f - b1) * gi;
             v[i] = b2 * v[i] + (1f - b2) * gi * gi;
             if (MathF.Abs(m[i]) < FlushBelow) m[i] = 0f;

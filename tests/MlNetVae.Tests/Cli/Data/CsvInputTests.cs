@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using MlNetVae.Cli.Data;
@@ -216,10 +215,8 @@ public class CsvInputTests
         using var files = new Files();
         using (var file = File.Create(files["nul.csv"])) file.SetLength(1L << 30); // sparse: no disk space used
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         Assert.That(Refused(files["nul.csv"]).Message, Is.EqualTo($"{files["nul.csv"]}: byte 0 is a NUL byte: a binary or UTF-16 file, expected UTF-8 CSV text"));
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - allocated, Is.LessThan(16 << 20));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - allocated, Is.LessThan(16 << 20), "the first block, not the gigabyte, was read");
     }
 
     [Test]

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using MlNetVae.Cli.Output;
-using NUnit.Framework;
-
 using MlNetVae.Tests.Cli.Data;
+using NUnit.Framework;
 
 namespace MlNetVae.Tests.Cli.Output;
 

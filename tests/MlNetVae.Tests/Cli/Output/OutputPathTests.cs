@@ -1,7 +1,6 @@
 using MlNetVae.Cli.Output;
-using NUnit.Framework;
-
 using MlNetVae.Tests.Cli.Data;
+using NUnit.Framework;
 
 namespace MlNetVae.Tests.Cli.Output;
 

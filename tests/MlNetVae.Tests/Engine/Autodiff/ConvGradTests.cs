@@ -1,7 +1,7 @@
 using MlNetVae.Backends;
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Kernels;
-using MlNetVae.Engine;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Autodiff;

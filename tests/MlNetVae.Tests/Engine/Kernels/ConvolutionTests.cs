@@ -1,6 +1,6 @@
 using MlNetVae.Backends;
-using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine;
+using MlNetVae.Engine.Kernels;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Kernels;

@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace MlNetVae.Engine.Autodiff;
 
@@ -14,6 +14,23 @@ internal sealed partial class Tape
 
     /// <summary>Elementwise max(x, 0); the gradient at x = 0 is taken as 0.</summary>
     public Node Relu(Node x) => Unary<ReluNode>(x);
+
+    /// <summary>
+    /// The ReLU of a layer's output: when <paramref name="x"/> is a Linear layer or a convolution and the last op recorded,
+    /// the ReLU is folded into it (<see cref="FusedRelu"/>) and x itself comes back, rectified, so its values before the
+    /// ReLU are gone; for a caller that reads nothing but the activation (a layer followed by its nonlinearity). Any
+    /// other x gets a <see cref="Relu"/>.
+    /// </summary>
+    internal Node ReluOfLayer(Node x)
+    {
+        if (x.Position != _count - 1 || _nodes[x.Position] != x) return Relu(x);
+        switch (x)
+        {
+            case LinearNode linear: linear.FuseRelu(Compute); return x;
+            case ConvNode conv: conv.FuseRelu(Compute); return x;
+            default: return Relu(x);
+        }
+    }
 
     /// <summary>Elementwise x for x &gt; 0, else <paramref name="slope"/> * x.</summary>
     public Node LeakyRelu(Node x, float slope = 0.01f)
@@ -87,6 +104,65 @@ internal sealed class ReluNode : UnaryNode
         }
         for (; i < x.Length; i++)
             if (x[i] > 0) dx[i] += dy[i];
+    }
+}
+
+/// <summary>
+/// A ReLU folded into the layer op that produced its input (<see cref="LinearNode"/>, <see cref="ConvNode"/>): the layer's
+/// output is rectified in place, and backward zeroes the layer's output gradient where the output is 0 before the layer
+/// uses it. The same values and gradients as a separate <see cref="ReluNode"/> (y &gt; 0 exactly where x &gt; 0), without
+/// its output buffer, its gradient buffer and their passes. Both passes are split over the threads.
+/// </summary>
+internal static unsafe class FusedRelu
+{
+    /// <summary>y = max(y, 0) in place.</summary>
+    public static void Apply(Compute compute, Span<float> y)
+    {
+        fixed (float* p = y)
+        {
+            var body = new ApplyBody { Y = p };
+            compute.ForRanges(ref body, y.Length);
+        }
+    }
+
+    /// <summary>dy = 0 where y is not positive, in place: the gradient at the ReLU's input.</summary>
+    public static void Mask(Compute compute, ReadOnlySpan<float> y, Span<float> dy)
+    {
+        fixed (float* py = y, pdy = dy)
+        {
+            var body = new MaskBody { Y = py, Dy = pdy };
+            compute.ForRanges(ref body, y.Length);
+        }
+    }
+
+    private struct ApplyBody : IRangeBody
+    {
+        public float* Y;
+
+        public readonly void Run(int start, int length)
+        {
+            var y = new Span<float>(Y + start, length);
+            TensorPrimitives.Max(y, 0f, y);
+        }
+    }
+
+    private struct MaskBody : IRangeBody
+    {
+        public float* Y, Dy;
+
+        public readonly void Run(int start, int length)
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    nuint at = (nuint)(start + i);
+                    var pass = Vector.GreaterThan(Vector.Load(Y + at), Vector<float>.Zero);
+                    Vector.ConditionalSelect(pass, Vector.Load(Dy + at), Vector<float>.Zero).Store(Dy + at);
+                }
+            for (; i < length; i++)
+                if (!(Y[start + i] > 0)) Dy[start + i] = 0;
+        }
     }
 }
 

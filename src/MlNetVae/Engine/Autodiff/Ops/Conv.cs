@@ -41,13 +41,22 @@ internal sealed class ConvNode : Node
     private Node? _bias;
     private ConvGeometry _geometry = null!;
     private Tensor? _workspace;
+    private bool _relu;
+
+    /// <summary>Rectifies the output in place: this node then stands for the ReLU of the convolution (see <see cref="FusedRelu"/>).</summary>
+    public void FuseRelu(Compute compute)
+    {
+        FusedRelu.Apply(compute, Value.Span);
+        _relu = true;
+    }
 
     public void Forward(Compute compute, Node x, Node weight, Node? bias, ConvGeometry geometry, bool transposed)
     {
         string op = transposed ? "convtranspose2d" : "conv2d";
         ArgumentNullException.ThrowIfNull(geometry);
         if (geometry.Transposed != transposed)
-            throw new ArgumentException($"{op} needs a geometry from ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}", nameof(geometry));
+            throw new ArgumentException($"{op} needs a geometry from ConvGeometry.{(transposed ? "ConvTranspose2d" : "Conv2d")}, got {geometry}",
+                nameof(geometry));
         RequireMatrix(op, nameof(x), x);
         if (x.Value.Shape[1] != geometry.InFeatures)
             throw new ArgumentException($"{op} needs x [batch, {geometry.InFeatures}] for {geometry}, got {x.Value}", nameof(x));
@@ -56,7 +65,7 @@ internal sealed class ConvNode : Node
             throw new ArgumentException($"{op} needs weight [{string.Join(", ", geometry.WeightShape)}] for {geometry}, got {weight.Value}", nameof(weight));
         if (bias is not null && (bias.Value.Rank != 1 || bias.Value.Length != geometry.OutChannels))
             throw new ArgumentException($"{op} needs bias [{geometry.OutChannels}] for {geometry}, got {bias.Value}", nameof(bias));
-        (_x, _weight, _bias, _geometry) = (x, weight, bias, geometry);
+        (_x, _weight, _bias, _geometry, _relu) = (x, weight, bias, geometry, false);
         RequiresGrad = x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true };
 
         int batch = x.Value.Shape[0];
@@ -74,6 +83,7 @@ internal sealed class ConvNode : Node
         var dWeight = _weight.RequiresGrad ? _weight.Grad!.Span : default; // the weight's shape
         var dBias = _bias is { RequiresGrad: true } ? _bias.Grad!.Span : default; // (out)
         var workspace = _workspace!.Span;
+        if (_relu) FusedRelu.Mask(compute, Value.Span, Grad!.Span);
         if (_geometry.Transposed)
             Convolution.ConvTranspose2dBackward(compute, _geometry, batch, _x.Value.Span, _weight.Value.Span, Grad!.Span, dx, dWeight, dBias, workspace);
         else

@@ -1,5 +1,5 @@
-using MlNetVae.Engine.Kernels;
 using System.Numerics.Tensors;
+using MlNetVae.Engine.Kernels;
 
 namespace MlNetVae.Engine.Autodiff;
 
@@ -16,51 +16,71 @@ internal sealed partial class Tape
     public Node BceWithLogits(Node logits, Node targets)
     {
         var node = Push<BceWithLogitsNode>();
-        node.Forward(logits, targets);
+        node.Forward(Compute, logits, targets);
         return node;
     }
 
 }
 
+/// <summary>
+/// The loss and its logit gradient sigmoid(l) - t come from one fused pass (<see cref="LogisticLoss"/>), split over the
+/// threads; backward then only scales the kept gradient by dy.
+/// </summary>
 internal sealed class BceWithLogitsNode : Node
 {
     private Node _l = null!, _t = null!;
-    private Tensor? _a, _b;
+    private Tensor? _grad;
 
-    public void Forward(Node logits, Node targets)
+    public unsafe void Forward(Compute compute, Node logits, Node targets)
     {
         RequireSameShape("bcewithlogits", nameof(logits), logits, nameof(targets), targets);
         (_l, _t) = (logits, targets);
         RequiresGrad = logits.RequiresGrad || targets.RequiresGrad;
-        var l = logits.Value.Span;
         var y = Output(logits.Value.Shape).Span;
-        var a = Scratch(ref _a, logits.Value.Shape);
-        var b = Scratch(ref _b, logits.Value.Shape);
-        StableMath.SoftplusOfMinusAbs(l, a, b, y);
-        // (max(l, 0) - l t) first: for a confident right answer it is exactly 0 and the tiny log1p term survives.
-        TensorPrimitives.Multiply(l, targets.Value.Span, a);
-        TensorPrimitives.Max(l, 0f, b);
-        TensorPrimitives.Subtract(b, a, b);
-        TensorPrimitives.Add(b, y, y);
+        var g = Scratch(ref _grad, logits.Value.Shape);
+        fixed (float* pl = logits.Value.Span, pt = targets.Value.Span, py = y, pg = g)
+        {
+            var body = new LossBody { L = pl, T = pt, Y = py, G = pg };
+            compute.ForRanges(ref body, y.Length);
+        }
     }
 
-    internal override void Backward(Compute compute)
+    internal override unsafe void Backward(Compute compute)
     {
         var dy = Grad!.Span;
-        var l = _l.Value.Span;
-        var g = _a!.Span;
         if (_l.RequiresGrad)
-        {
-            TensorPrimitives.Sigmoid(l, g);
-            Subnormals.FlushToZero(g); // saturated logits: e^-90 would make every later product subnormal
-            TensorPrimitives.Subtract(g, _t.Value.Span, g);
-            TensorPrimitives.MultiplyAdd(dy, g, _l.Grad!.Span, _l.Grad!.Span);
-        }
+            fixed (float* pdy = dy, pg = _grad!.Span, pdl = _l.Grad!.Span)
+            {
+                var body = new MultiplyAddBody { A = pdy, B = pg, Target = pdl };
+                compute.ForRanges(ref body, dy.Length);
+            }
         if (_t.RequiresGrad)
         {
-            TensorPrimitives.Multiply(dy, l, g);
+            // d/dt = -l; the kept gradient's buffer is free for the product once the logits' gradient has used it.
+            var g = _grad!.Span;
+            TensorPrimitives.Multiply(dy, _l.Value.Span, g);
             TensorPrimitives.Subtract(_t.Grad!.Span, g, _t.Grad!.Span);
         }
     }
+
+    private unsafe struct LossBody : IRangeBody
+    {
+        public float* L, T, Y, G;
+
+        public readonly void Run(int start, int length) =>
+            LogisticLoss.Forward(new ReadOnlySpan<float>(L + start, length), new ReadOnlySpan<float>(T + start, length),
+                new Span<float>(Y + start, length), new Span<float>(G + start, length));
+    }
 }
 
+/// <summary>Target += A * B elementwise over a range, for <see cref="Compute.ForRanges"/>.</summary>
+internal unsafe struct MultiplyAddBody : IRangeBody
+{
+    public float* A, B, Target;
+
+    public readonly void Run(int start, int length)
+    {
+        var target = new Span<float>(Target + start, length);
+        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(A + start, length), new ReadOnlySpan<float>(B + start, length), target, target);
+    }
+}

@@ -124,7 +124,8 @@ internal sealed class LogSumExpNode : Node
         RequireMatrix("logsumexp", nameof(x), x);
         RequireAxis("logsumexp", axis);
         var xv = x.Value;
-        if (xv.Shape[axis] == 0) throw new ArgumentException($"logsumexp along axis {axis} needs at least one element per {(axis == 1 ? "row" : "column")}, got {xv}", nameof(x));
+        if (xv.Shape[axis] == 0) throw new ArgumentException($"logsumexp along axis {axis} needs at least one element per " +
+            $"{(axis == 1 ? "row" : "column")}, got {xv}", nameof(x));
         int cols = xv.Shape[1];
         (_x, _axis) = (x, axis);
         RequiresGrad = x.RequiresGrad;

@@ -139,39 +139,3 @@ internal sealed class XLogXNode : UnaryNode
             if (x[i] > 0) dx[i] += dy[i] * g[i];
     }
 }
-
-/// <summary>Elementwise functions that need more care than TensorPrimitives gives them.</summary>
-internal static class StableMath
-{
-    /// <summary>
-    /// y = log(1 + x). TensorPrimitives.LogP1 evaluates log(1 + x) as written, which returns 0 for |x| &lt; 6e-8
-    /// and has a relative error of 1e-4 at x = 1e-5. Goldberg's correction fixes that: w = fl(1 + x) is exactly
-    /// 1 + u for u = w - 1, and log(w) * x / u cancels the rounding of w to within a few ulps.
-    /// x, <paramref name="scratch"/> and y must not overlap.
-    /// </summary>
-    public static void Log1p(ReadOnlySpan<float> x, Span<float> scratch, Span<float> y)
-    {
-        TensorPrimitives.Add(x, 1f, y);             // w
-        TensorPrimitives.Subtract(y, 1f, scratch);  // u = w - 1, exact
-        TensorPrimitives.Divide(x, scratch, scratch);
-        TensorPrimitives.Log(y, y);
-        for (int i = 0; i < y.Length; i++)
-        {
-            float logW = y[i];
-            // log(w) == 0 means w == 1 and log1p(x) == x to float precision; infinities (x = -1, x = +inf) stand as they are.
-            y[i] = logW == 0 ? x[i] : float.IsInfinity(logW) ? logW : logW * scratch[i];
-        }
-    }
-
-    /// <summary>
-    /// y = log1p(e^-|x|), the bounded part of softplus and of the logistic loss: e^-|x| is in (0, 1], so it
-    /// never overflows. x, <paramref name="a"/>, <paramref name="b"/> and y must not overlap.
-    /// </summary>
-    public static void SoftplusOfMinusAbs(ReadOnlySpan<float> x, Span<float> a, Span<float> b, Span<float> y)
-    {
-        TensorPrimitives.Abs(x, a);
-        TensorPrimitives.Negate(a, a);
-        TensorPrimitives.Exp(a, a);
-        Log1p(a, b, y);
-    }
-}
