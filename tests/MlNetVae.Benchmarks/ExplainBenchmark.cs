@@ -16,8 +16,9 @@ namespace MlNetVae.Benchmarks;
 /// <c>explain --images</c>: per Fashion-MNIST class, the image defaults trained on its 6,000 training images; its 1,000 test
 /// images each get a foreign 6x6 patch at a random place, a bright square or a piece of an image of another class; prints
 /// how often the anomaly map's largest pixel lies inside the patch (and within one pixel of it, the map being 3x3-smoothed),
-/// for all patched images and for those whose patch changes its pixels by at least 0.25 on average (a bright square on a
-/// white shirt changes nothing): for the images' default score, then for the other scores with a feature part.
+/// for all patched images, for those whose patch changes its pixels by at least 0.25 on average (a bright square on a
+/// white shirt changes nothing) and for those the model flags (above the default threshold): for the images' default
+/// score, then for the other scores with a feature part.
 /// <c>explain --cost</c>: what the contribution columns cost the transform of the <c>transform</c> mode (10,000 Fashion-MNIST
 /// test images, 784-400-20): fitted with and without them, reading Score only or the contributions too, the loaded model
 /// (ONNX Runtime computes every output of its graph), and CreateEnumerable of every column; rounds alternate.
@@ -140,6 +141,7 @@ public static class ExplainBenchmark
     {
         var classes = (args.SkipWhile(a => a != "--classes").Skip(1).FirstOrDefault() ?? "0,1,2,3,4,5,6,7,8,9").Split(',').Select(int.Parse).ToArray();
         string? figures = args.SkipWhile(a => a != "--figures").Skip(1).FirstOrDefault();
+        if (figures is not null) Directory.CreateDirectory(figures);
         var options = new VaeOptions { ImageShape = [1, Side, Side], Epochs = Int(args, "--epochs", 40) };
         var (trainImages, trainLabels) = FashionMnist.Train();
         var (testImages, testLabels) = FashionMnist.Test();
@@ -159,8 +161,10 @@ public static class ExplainBenchmark
                 var (patched, places) = Pasted(test, others, kind == "bright square", seed: 100 + c);
                 foreach (var score in scores)
                 {
+                    // Flagged: above the default threshold, the 90th percentile of the training images' scores (Contamination 0.1).
+                    double cut = scorer.Score(train, score).Order().ElementAt(train.Length / Pixels * 9 / 10);
                     var (map, _) = scorer.Contributions(patched, score);
-                    var hits = Hits.Of(map, test, patched, places);
+                    var hits = Hits.Of(map, test, patched, places, [.. scorer.Score(patched, score).Select(v => v > cut)]);
                     totals[(kind, score)] = totals.GetValueOrDefault((kind, score)) + hits;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"class {c}, {kind}, {score}{(score == byDefault ? " (default)" : "")}: {hits}"));
                     if (figures is not null && c == classes[0] && score == byDefault)
@@ -174,14 +178,17 @@ public static class ExplainBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"images, {classes.Length} classes, {kind}, {score}{(score == byDefault ? " (default)" : "")}: {hits}"));
     }
 
-    /// <summary>How often the anomaly map's largest pixel lies in the patch: of all patched images, and of those the patch visibly changed.</summary>
-    private readonly record struct Hits(int Inside, int Near, int Count, int VisibleInside, int Visible)
+    /// <summary>
+    /// How often the anomaly map's largest pixel lies in the patch: of all patched images, of those the patch visibly
+    /// changed, and of those the model flags.
+    /// </summary>
+    private readonly record struct Hits(int Inside, int Near, int Count, int VisibleInside, int Visible, int FlaggedInside, int Flagged)
     {
-        public static Hits operator +(Hits a, Hits b) =>
-            new(a.Inside + b.Inside, a.Near + b.Near, a.Count + b.Count, a.VisibleInside + b.VisibleInside, a.Visible + b.Visible);
+        public static Hits operator +(Hits a, Hits b) => new(a.Inside + b.Inside, a.Near + b.Near, a.Count + b.Count,
+            a.VisibleInside + b.VisibleInside, a.Visible + b.Visible, a.FlaggedInside + b.FlaggedInside, a.Flagged + b.Flagged);
 
         /// <summary>The hits of <paramref name="map"/> (flat [images, pixels]) on the patches at <paramref name="places"/>.</summary>
-        public static Hits Of(float[] map, float[] before, float[] after, (int Row, int Column)[] places)
+        public static Hits Of(float[] map, float[] before, float[] after, (int Row, int Column)[] places, bool[] flagged)
         {
             var hits = new Hits();
             for (int i = 0; i < places.Length; i++)
@@ -190,13 +197,14 @@ public static class ExplainBenchmark
                 int top = row.IndexOf(System.Numerics.Tensors.TensorPrimitives.Max(row));
                 var (r, c) = places[i];
                 bool inside = In(top / Side, r, 0) && In(top % Side, c, 0), visible = Change(before, after, i, r, c) >= 0.25;
-                hits += new Hits(inside ? 1 : 0, In(top / Side, r, 1) && In(top % Side, c, 1) ? 1 : 0, 1, visible && inside ? 1 : 0, visible ? 1 : 0);
+                hits += new Hits(inside ? 1 : 0, In(top / Side, r, 1) && In(top % Side, c, 1) ? 1 : 0, 1, visible && inside ? 1 : 0, visible ? 1 : 0,
+                    flagged[i] && inside ? 1 : 0, flagged[i] ? 1 : 0);
             }
             return hits;
         }
 
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"map maximum inside the patch {Inside / (double)Count:P1} ({Inside}/{Count}), within 1 pixel {Near / (double)Count:P1}; patches changing pixels by >= 0.25 on average: {VisibleInside / (double)Math.Max(1, Visible):P1} ({VisibleInside}/{Visible})");
+            $"map maximum inside the patch {Inside / (double)Count:P1} ({Inside}/{Count}), within 1 pixel {Near / (double)Count:P1}; patches changing pixels by >= 0.25 on average: {VisibleInside / (double)Math.Max(1, Visible):P1} ({VisibleInside}/{Visible}); flagged images: {FlaggedInside / (double)Math.Max(1, Flagged):P1} ({FlaggedInside}/{Flagged})");
     }
 
     /// <summary>True when <paramref name="p"/> lies in [start - margin, start + Patch + margin).</summary>
