@@ -2,8 +2,8 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.Onnx;
-using MlNetVae.TestWriter;
 using MlNetVae.Tests.Cli.Data;
+using MlNetVae.TestWriter;
 using NUnit.Framework;
 
 namespace MlNetVae.Tests.ML;
