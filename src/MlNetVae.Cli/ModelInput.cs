@@ -73,6 +73,18 @@ internal sealed record ModelMetadata(CsvSchema? Csv, (int Height, int Width)? Im
         return new ModelMetadata(csv, image, csv?.Label is { Categories.Length: > 0 } label ? label.Categories : null);
     }
 
+    /// <summary>
+    /// The names of the features a FeatureContributions row explains (<paramref name="count"/> of them): the CSV's
+    /// columns (a categorical column once), pixel_r_c for images, f0.. otherwise.
+    /// </summary>
+    public IReadOnlyList<string> ExplainedNames(int count)
+    {
+        var columns = Csv?.Columns.Where(c => c.Kind != CsvColumnKind.Label).Select(c => c.Name).ToArray();
+        if (columns is not null && columns.Length == count) return columns;
+        return ImageShape is var (h, w) && h * w == count ? Enumerable.Range(0, count).Select(i => $"pixel_{i / w}_{i % w}").ToArray()
+            : Enumerable.Range(0, count).Select(i => $"f{i}").ToArray();
+    }
+
     /// <summary>The feature names: the CSV's, pixel_r_c for images, f0.. otherwise.</summary>
     public IReadOnlyList<string> FeatureNames(int features) =>
         Csv?.FeatureNames ?? (ImageShape is var (_, w) ? Enumerable.Range(0, features).Select(i => $"pixel_{i / w}_{i % w}").ToArray()

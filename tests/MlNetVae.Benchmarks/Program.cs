@@ -13,6 +13,7 @@ using MlNetVae.Benchmarks;
 //   profile          time per op kind of one training step of the reference VAE and of the default image model
 //   anomaly          one-class AUROC of every score vs sklearn's detectors: Fashion-MNIST (full, 690 per class), sklearn's 8x8 digits, breast cancer
 //   stream           training on data larger than memory: make a table, fit it (peak memory), quality and speed vs in memory
+//   explain          does the largest feature contribution name what broke (generated tables, patched Fashion-MNIST images)
 switch (args)
 {
     case ["gemm-summary", ..]: GemmSummary.Run(); break;
@@ -26,5 +27,6 @@ switch (args)
     case ["profile", ..]: StepProfile.Run(args); break;
     case ["anomaly", ..]: AnomalyBenchmark.Run(args); break;
     case ["stream", ..]: StreamBenchmark.Run(args); break;
+    case ["explain", ..]: ExplainBenchmark.Run(args); break;
     default: BenchmarkSwitcher.FromAssembly(typeof(VaeTrainingBenchmark).Assembly).Run(args); break;
 }

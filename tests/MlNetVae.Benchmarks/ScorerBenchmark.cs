@@ -79,7 +79,8 @@ public static class ScorerBenchmark
         var loaded = ml.Model.Load(zip, out _);
         var restored = ml.Model.RestoreVariationalAutoencoder(loaded);
         var scorerFile = Path.Combine(Path.GetTempPath(), $"mlnetvae-scorer-{Environment.ProcessId}.onnx");
-        File.WriteAllBytes(scorerFile, OnnxExport.Scorer(fitted.Model));
+        // The graph the saved model holds (no contribution outputs: the transform adds no contribution columns by default).
+        File.WriteAllBytes(scorerFile, OnnxExport.Scorer(fitted.Model, new ScorerExportOptions(Contributions: false)));
         var onnx = ml.Transforms.CopyColumns(OnnxNames.Features, "Features")
             .Append(ml.Transforms.ApplyOnnxModel([OnnxNames.Score], [OnnxNames.Features], scorerFile)).Fit(data);
         var runs = new (string Name, Func<double> Rate)[]
@@ -126,7 +127,7 @@ public static class ScorerBenchmark
     }
 
     /// <summary>Rows per second of a cursor reading one score column to the end.</summary>
-    private static double Count(IDataView view, string column, bool scalar, long maxRows = long.MaxValue)
+    internal static double Count(IDataView view, string column, bool scalar, long maxRows = long.MaxValue)
     {
         var clock = Stopwatch.StartNew();
         var col = view.Schema[column];
@@ -157,7 +158,7 @@ public static class ScorerBenchmark
         return n / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];

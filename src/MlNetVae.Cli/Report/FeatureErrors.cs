@@ -54,7 +54,7 @@ internal static class FeatureErrors
         }).ToArray());
         bars.Horizontal = true;
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (int r = 0; r < worst.Length; r++) ticks.AddMajor(worst.Length - 1 - r, Label(names[worst[r]]));
+        for (int r = 0; r < worst.Length; r++) ticks.AddMajor(worst.Length - 1 - r, PlotStyle.Short(names[worst[r]]));
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.SetLimits(0, Math.Max(errors.Max() * 1.1, 1e-6), -0.6, worst.Length - 0.4);
         int height = Margins + worst.Length * BarHeight;
@@ -66,7 +66,4 @@ internal static class FeatureErrors
                     $"Near 0.8 is no better than guessing the feature's mean (for normally distributed values); near 0 the model has learned the " +
                         $"feature from the others."));
     }
-
-    /// <summary>A feature name short enough for the axis.</summary>
-    private static string Label(string name) => name.Length <= 28 ? name : name[..27] + "...";
 }

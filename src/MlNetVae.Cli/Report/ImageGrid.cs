@@ -61,12 +61,41 @@ internal static class ImageGrid
                 $"disentangled; a row that does not change at all is an unused dimension.");
     }
 
-    /// <summary>One line of tiles, with its label on the left and extra space above it.</summary>
-    private sealed record Row(string? Label, IReadOnlyList<float[]> Images, int SpaceAbove);
+    /// <summary>
+    /// Writes <c>{stem}.png</c>: each image (its score above it) over its anomaly map, the map drawn in red on the image,
+    /// each map scaled to its own largest pixel; up to <paramref name="columns"/> images per line.
+    /// </summary>
+    public static ReportFigure AnomalyMaps(string folder, IReadOnlyList<float[]> images, IReadOnlyList<float[]> maps, IReadOnlyList<double> scores,
+        (int Height, int Width) shape, int columns = 10, string stem = "anomaly-maps")
+    {
+        if (images.Count != maps.Count || images.Count != scores.Count)
+            throw new ArgumentException($"{images.Count} images, {maps.Count} maps and {scores.Count} scores");
+        columns = Math.Clamp(images.Count, 1, columns);
+        var rows = new List<Row>();
+        for (int start = 0; start < images.Count; start += columns)
+        {
+            int n = Math.Min(columns, images.Count - start);
+            rows.Add(new Row("image", [.. images.Skip(start).Take(n)], start == 0 ? 0 : PairGap));
+            rows.Add(new Row("anomaly map", [.. images.Skip(start).Take(n)], 0, [.. maps.Skip(start).Take(n)]));
+        }
+        string[] header = [.. scores.Take(columns).Select(s => s.ToString("G3", CultureInfo.InvariantCulture))];
+        string png = Save(folder, stem, rows, shape, columns, header);
+        return new ReportFigure(png, $"The {images.Count} images with the highest scores (the score above each), and under each its anomaly map: " +
+            "each pixel's contribution to the score as the score itself counts it (the model's FeatureContributions column; for the images' " +
+            "default score, the pixel's share of the 3x3-smoothed and of the unsmoothed reconstruction error), in red over the image, scaled to " +
+            "the image's own largest pixel. Red marks where the image is unlike anything the model learned to reconstruct: a foreign patch, a " +
+            "missing or extra part. A map red all over means the whole image is unusual, not one place in it.");
+    }
+
+    /// <summary>
+    /// One line of tiles, with its label on the left and extra space above it; with <paramref name="Maps"/>, each tile shows
+    /// its map in red over the image.
+    /// </summary>
+    private sealed record Row(string? Label, IReadOnlyList<float[]> Images, int SpaceAbove, IReadOnlyList<float[]>? Maps = null);
 
     private static string Save(string folder, string stem, IReadOnlyList<Row> rows, (int Height, int Width) shape, int columns, string[]? header)
     {
-        foreach (var image in rows.SelectMany(r => r.Images))
+        foreach (var image in rows.SelectMany(r => r.Maps is null ? r.Images : r.Images.Concat(r.Maps)))
             if (image.Length != shape.Height * shape.Width) throw new ArgumentException($"an image has {image.Length} values, not {shape.Height} x " +
                 $"{shape.Width}");
         using var font = new SKFont(ReportFont.Typeface(), LabelSize);
@@ -93,13 +122,33 @@ internal static class ImageGrid
                     canvas.DrawText(row.Label, left - 3 * Gap, y + tileHeight / 2f + LabelSize / 3f, SKTextAlign.Right, font, text);
                 for (int c = 0; c < row.Images.Count; c++)
                 {
-                    using var image = Tile(row.Images[c], shape);
+                    using var image = row.Maps is null ? Tile(row.Images[c], shape) : HeatTile(row.Images[c], row.Maps[c], shape);
                     canvas.DrawImage(image, SKRect.Create(left + Gap + c * (tileWidth + Gap), y, tileWidth, tileHeight), sampling);
                 }
                 y += tileHeight + Gap;
             }
         });
         return png;
+    }
+
+    /// <summary>
+    /// The image in dimmed gray (so that red shows on white too) with red laid over it in proportion to
+    /// <paramref name="map"/> / its largest value (negative values show none).
+    /// </summary>
+    private static SKImage HeatTile(float[] values, float[] map, (int Height, int Width) shape)
+    {
+        float max = map.Max();
+        var pixels = new byte[shape.Height * shape.Width * 4];
+        for (int i = 0; i < map.Length; i++)
+        {
+            float gray = float.IsNaN(values[i]) ? 0 : Math.Clamp(values[i], 0f, 1f) * 160f;
+            float heat = max > 0 && map[i] > 0 ? map[i] / max : 0;
+            pixels[4 * i] = (byte)MathF.Round(gray * (1 - heat) + 255 * heat);
+            pixels[4 * i + 1] = pixels[4 * i + 2] = (byte)MathF.Round(gray * (1 - heat));
+            pixels[4 * i + 3] = 255;
+        }
+        return SKImage.FromPixelCopy(new SKImageInfo(shape.Width, shape.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), pixels)
+            ?? throw new InvalidOperationException("cannot create an image tile");
     }
 
     private static SKImage Tile(float[] values, (int Height, int Width) shape)

@@ -51,7 +51,8 @@ internal static class ModelReport
         }
 
         cancellation.ThrowIfCancellationRequested();
-        var scores = new AnomalyScorer(vae, model.Options.Threads).Score(rows, model.AnomalyScore);
+        var scorer = new AnomalyScorer(vae, model.Options.Threads);
+        var scores = scorer.Score(rows, model.AnomalyScore);
         bool binary = labels is not null && labels.All(l => l is 0 or 1) && labels.Contains(1) && labels.Contains(0);
         var isAnomaly = binary ? labels!.Select(l => l == 1).ToArray() : null;
         figures.Add(ScoreHistogram.Write(folder, scores, model.Threshold.Value, isAnomaly));
@@ -64,19 +65,30 @@ internal static class ModelReport
             GapSamples.Select(s => Spread(seed => -inference.NaivePriorNll(gapRows, s, seed).Average(), (m, lo, hi) => new NaivePoint(s, m, lo,
                 hi))).ToArray()));
 
+        // Why the highest-scoring rows score high: their scores split over the features, the most anomalous first.
+        var worst = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(Examples).ToArray();
+        var worstRows = worst.SelectMany(i => rows.AsSpan(i * d, d).ToArray()).ToArray();
+        var (contributions, latent) = scorer.Contributions(worstRows, model.AnomalyScore);
+        int f = contributions.Length / worst.Length;
+
         // Images only when the data says so (IDX files, or an image shape the model was trained with); a table with 4, 9
         // or 16 features is a table, and gets the per-feature errors instead.
-        if ((info.ImageShape ?? data.ImageShape) is not { } shape)
+        if ((info.ImageShape ?? data.ImageShape) is not { } shape || shape.Height * shape.Width != f)
         {
             int m = Math.Min(n, ScatterRows);
             var table = rows.AsSpan(0, m * d);
             figures.Add(FeatureErrors.Write(folder, info.FeatureNames(d), FeatureErrors.Standardized(table, inference.Reconstruct(table), d), m));
+            figures.Add(RowContributions.Write(folder, info.ExplainedNames(f),
+                worst.Select((i, r) => new RowContributions.Row(i, scores[i], contributions.AsSpan(r * f, f).ToArray(), latent[r])).ToArray()));
         }
         else
         {
             // Pixels are drawn from [0, 1]; rows in other units (0-255 from a CSV) are mapped onto it by their range.
             float low = Math.Min(0, System.Numerics.Tensors.TensorPrimitives.Min(rows)), high = Math.Max(1, System.Numerics.Tensors.TensorPrimitives.Max(rows));
             float[] Image(float[] all, int i) => all.AsSpan(i * d, d).ToArray().Select(v => (v - low) / (high - low)).ToArray();
+            figures.Add(ImageGrid.AnomalyMaps(folder, worst.Select(i => Image(rows, i)).ToArray(),
+                Enumerable.Range(0, worst.Length).Select(r => contributions.AsSpan(r * f, f).ToArray()).ToArray(), worst.Select(i => scores[i]).ToArray(),
+                shape));
             int e = Math.Min(Examples, n);
             var recon = inference.Reconstruct(rows.AsSpan(0, e * d));
             figures.Add(ImageGrid.Reconstructions(folder, Enumerable.Range(0, e).Select(i => Image(rows, i)).ToArray(), Enumerable.Range(0,

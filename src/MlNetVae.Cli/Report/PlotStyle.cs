@@ -49,6 +49,9 @@ internal static class PlotStyle
         plot.Legend.ShadowColor = Colors.Transparent;
     }
 
+    /// <summary>A feature name short enough for an axis or a legend.</summary>
+    public static string Short(string name) => name.Length <= 28 ? name : name[..27] + "...";
+
     /// <summary>Integer-only ticks on an axis whose values are counts such as epochs.</summary>
     public static void IntegerTicks(IAxis axis) =>
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };

@@ -30,28 +30,51 @@ internal static class Likelihood
         _ => o.Exp(o.Sub(output, o.RowLogSumExp(output))),
     };
 
+    /// <summary>
+    /// The divergence of each explained feature (<see cref="ExplainedFeatures"/>), [rows, F]: per numeric column its own
+    /// term, per one-hot group the group's term, per pixel its channels' terms; each row sums to <see cref="Divergence"/>
+    /// (up to float rounding).
+    /// </summary>
+    public static T DivergencePerFeature<T>(IOps<T> o, VaeSpec spec, T output, T x) where T : class
+    {
+        var blocks = spec.Layout.Blocks;
+        if (blocks.Count == 1) return ExplainedFeatures.SumChannels(o, spec, PerFeature(o, spec, 0, output, x));
+        var parts = new T[blocks.Count];
+        for (int i = 0; i < parts.Length; i++)
+            parts[i] = PerFeature(o, spec, i, o.Columns(output, blocks[i].Start, blocks[i].Length), o.Columns(x, blocks[i].Start, blocks[i].Length));
+        return ExplainedFeatures.SumChannels(o, spec, o.ConcatColumns(parts));
+    }
+
+    /// <summary>One block's divergence per explained feature: [rows, length] for a numeric block, [rows, 1] for a one-hot group.</summary>
+    private static T PerFeature<T>(IOps<T> o, VaeSpec spec, int index, T l, T t) where T : class =>
+        spec.Layout.Blocks[index].Kind == FeatureKind.Categorical
+            ? Term(o, spec, index, l, t, divergence: true)
+            : Elements(o, spec, index, l, t, divergence: true);
+
     /// <summary>One block's term per row, [rows, 1]: the NLL, or the NLL less its floor for this target.</summary>
     private static T Term<T>(IOps<T> o, VaeSpec spec, int index, T l, T t, bool divergence) where T : class
     {
-        var block = spec.Layout.Blocks[index];
-        switch (block.Kind)
+        if (spec.Layout.Blocks[index].Kind != FeatureKind.Categorical) return o.RowSum(Elements(o, spec, index, l, t, divergence));
+        // Cross-entropy sum(t) logsumexp(l) - sum t l; the divergence adds sum t log t (0 for one-hot targets).
+        var ce = o.Sub(o.Mul(o.RowSum(t), o.RowLogSumExp(l)), o.RowSum(o.Mul(t, l)));
+        return divergence ? o.Add(ce, o.RowSum(o.XLogX(t))) : ce;
+    }
+
+    /// <summary>A Bernoulli or Gaussian block's term per feature, [rows, length]: the NLL, or the NLL less its floor for this target.</summary>
+    private static T Elements<T>(IOps<T> o, VaeSpec spec, int index, T l, T t, bool divergence) where T : class
+    {
+        if (spec.Layout.Blocks[index].Kind == FeatureKind.Bernoulli)
         {
-            case FeatureKind.Bernoulli:
-                // BCE(t, sigmoid l); its floor is the entropy of Bernoulli(t), so the divergence is
-                // KL(Bernoulli(t) || Bernoulli(sigmoid l)) = BCE + t log t + (1 - t) log(1 - t).
-                var bce = o.BceWithLogits(l, t);
-                return o.RowSum(divergence ? o.Add(bce, o.Add(o.XLogX(t), o.XLogX(o.AddScalar(o.Scale(t, -1f), 1f)))) : bce);
-            case FeatureKind.Gaussian:
-                // 0.5 (log 2 pi + v + (t - m)^2 e^-v) with one log-variance v per feature; the divergence drops the
-                // floor 0.5 (log 2 pi + v) and keeps 0.5 (t - m)^2 e^-v.
-                var v = spec.Options.LearnGaussianVariance ? o.Parameter(spec.LogVarianceNames[index]) : o.Buffer(spec.LogVarianceNames[index]);
-                var weighted = o.Mul(o.Square(o.Sub(t, l)), o.Exp(o.Scale(v, -1f)));
-                return o.RowSum(o.Scale(divergence ? weighted : o.AddScalar(o.Add(weighted, v), Log2Pi), 0.5f));
-            default:
-                // Cross-entropy sum(t) logsumexp(l) - sum t l; the divergence adds sum t log t (0 for one-hot targets).
-                var ce = o.Sub(o.Mul(o.RowSum(t), o.RowLogSumExp(l)), o.RowSum(o.Mul(t, l)));
-                return divergence ? o.Add(ce, o.RowSum(o.XLogX(t))) : ce;
+            // BCE(t, sigmoid l); its floor is the entropy of Bernoulli(t), so the divergence is
+            // KL(Bernoulli(t) || Bernoulli(sigmoid l)) = BCE + t log t + (1 - t) log(1 - t).
+            var bce = o.BceWithLogits(l, t);
+            return divergence ? o.Add(bce, o.Add(o.XLogX(t), o.XLogX(o.AddScalar(o.Scale(t, -1f), 1f)))) : bce;
         }
+        // 0.5 (log 2 pi + v + (t - m)^2 e^-v) with one log-variance v per feature; the divergence drops the
+        // floor 0.5 (log 2 pi + v) and keeps 0.5 (t - m)^2 e^-v.
+        var v = spec.Options.LearnGaussianVariance ? o.Parameter(spec.LogVarianceNames[index]) : o.Buffer(spec.LogVarianceNames[index]);
+        var weighted = o.Mul(o.Square(o.Sub(t, l)), o.Exp(o.Scale(v, -1f)));
+        return o.Scale(divergence ? weighted : o.AddScalar(o.Add(weighted, v), Log2Pi), 0.5f);
     }
 
     private static T SumBlocks<T>(IOps<T> o, VaeSpec spec, T output, T x, bool divergence) where T : class

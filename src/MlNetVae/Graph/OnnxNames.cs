@@ -27,6 +27,15 @@ public static class OnnxNames
     /// <summary>score &gt; threshold [batch, 1] (boolean), output of scorer.onnx when the model has a threshold.</summary>
     public const string PredictedLabel = "predicted_label";
 
+    /// <summary>
+    /// Each row's score split over its explained features [batch, F] (input columns with a one-hot group counted once;
+    /// pixels for images), summing to the score's feature part, output of scorer.onnx (onnx/CONTRACT.md says how each score splits).
+    /// </summary>
+    public const string FeatureContributions = "feature_contributions";
+
+    /// <summary>The rest of the score [batch, 1], the part no feature owns (the KL or the latent distance), output of scorer.onnx.</summary>
+    public const string LatentContribution = "latent_contribution";
+
     /// <summary>File names <see cref="OnnxExport.SaveAll"/> writes.</summary>
     public const string EncoderFile = "encoder.onnx", DecoderFile = "decoder.onnx", ScorerFile = "scorer.onnx";
 }

@@ -8,13 +8,6 @@ namespace MlNetVae.Graph;
 /// </summary>
 internal static class ScoreFormulas
 {
-    /// <summary>
-    /// Tables' default anomaly score, <see cref="AnomalyScore.CorrectedNegElbo"/>: the reconstruction's divergence from the
-    /// row at z = posterior mean (the -ELBO without the entropy floor of the row itself) plus KL(q(z|x) || N(0, I)).
-    /// </summary>
-    public static T CorrectedNegElbo<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        o.Add(Likelihood.Divergence(o, spec, p.Output, p.X), Kl.PerRow(o, p.Mean, p.LogVar));
-
     /// <summary>The ELBO's two terms evaluated once at z = posterior mean, each [rows, 1]: -log p(x|z = mean) and KL(q(z|x) || N(0, I)).</summary>
     public static (T Reconstruction, T Kl) ElboAtMean<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
         (Likelihood.Nll(o, spec, p.Output, p.X), Kl.PerRow(o, p.Mean, p.LogVar));
@@ -26,137 +19,166 @@ internal static class ScoreFormulas
         return o.Add(reconstruction, kl);
     }
 
-    /// <summary>The reconstruction's divergence at z = posterior mean alone.</summary>
-    public static T ReconstructionDivergence<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        Likelihood.Divergence(o, spec, p.Output, p.X);
-
-    /// <summary>Squared error of the likelihood's mean at z = posterior mean, in model units (every column weighs the same).</summary>
-    public static T ReconstructionError<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        o.RowSum(o.Square(o.Sub(p.X, Network.Mean(o, spec, p.Output))));
-
-    /// <summary>Squared Mahalanobis distance of the posterior mean under the fitted aggregate posterior: || (mean - center) W ||^2.</summary>
-    public static T LatentMahalanobis<T>(IOps<T> o, ForwardPass<T> p) where T : class =>
-        o.RowSum(o.Square(o.MatMul(o.Sub(p.Mean, o.Buffer(ScoreStatistics.LatentCenter)), o.Buffer(ScoreStatistics.LatentWhitening))));
-
-    /// <summary>Divergence + Mahalanobis / 2: -log p(x, z) at z = mean with both floors removed, under the fitted prior.</summary>
-    public static T Combined<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        o.Add(ReconstructionDivergence(o, spec, p), o.Scale(LatentMahalanobis(o, p), 0.5f));
-
     /// <summary>
-    /// Divergence and Mahalanobis distance, each standardized by its training mean and deviation
-    /// (<see cref="StandardizedTerms"/>), summed.
+    /// Each deterministic score as the sum of its parts (SCORES.md has the formulas and when each score works):
+    /// <list type="bullet">
+    /// <item><see cref="AnomalyScore.CorrectedNegElbo"/>, tables' default: the reconstruction's divergence from the row at
+    /// z = posterior mean (the -ELBO without the entropy floor of the row itself) plus KL(q(z|x) || N(0, I)).</item>
+    /// <item><see cref="AnomalyScore.Combined"/>: divergence + Mahalanobis / 2, -log p(x, z) at z = mean with both floors
+    /// removed, under the fitted prior.</item>
+    /// <item><see cref="AnomalyScore.StandardizedSum"/> and <see cref="AnomalyScore.SmoothedStandardizedSum"/>: two terms, each
+    /// standardized by its training mean and deviation, summed; the smoothed one takes logs of the smoothed error and the
+    /// Mahalanobis distance (both sums of squares with long right tails: on the log scale the two tails weigh alike and
+    /// neither component's outliers swamp the other).</item>
+    /// <item><see cref="AnomalyScore.MultiscaleStandardizedSum"/>, images' default: the standardized logs of the 3x3-smoothed
+    /// error, of the latent distance at half weight and of the unsmoothed squared error in raw units at a tenth: the parts
+    /// term that wins on clothes, a distance that helps there and misleads on small digit sets (so half), and the
+    /// pixel-scale error where a missing or extra thin stroke shows (a 3x3 mean divides a one-pixel line's error by nine).
+    /// The weights are the ones that kept every image set of the harness within 0.005 of its best configuration.</item>
+    /// <item>The others are one term each.</item>
+    /// </list>
     /// </summary>
-    public static T StandardizedSum<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        SumOfStandardized(o, spec, p, AnomalyScore.StandardizedSum);
-
-    /// <summary>
-    /// Squared error of the reconstruction in raw units after both the row and its reconstruction are smoothed by the
-    /// mean of each pixel's 3x3 neighbourhood (<see cref="IOps{T}.LocalMean"/>; smoothing is linear, so it is applied
-    /// once, to the residual): an error the size of a stroke or a part counts, a pixel-scale texture the decoder cannot
-    /// reproduce on normal images as well counts little. Images only.
-    /// </summary>
-    public static T SmoothedReconstructionError<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        SmoothedError(o, spec, RawResidual(o, spec, p));
-
-    /// <summary>
-    /// The logs of <see cref="SmoothedReconstructionError"/> and <see cref="LatentMahalanobis"/>, each standardized by
-    /// its training mean and deviation (<see cref="StandardizedTerms"/>), summed. Both are sums of squares with long
-    /// right tails; on the log scale the two tails weigh alike and neither component's outliers swamp the other.
-    /// </summary>
-    public static T SmoothedStandardizedSum<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        SumOfStandardized(o, spec, p, AnomalyScore.SmoothedStandardizedSum);
-
-    /// <summary>
-    /// The standardized logs of the 3x3-smoothed error, of the latent distance at half weight and of the unsmoothed
-    /// squared error in raw units (<see cref="PixelError"/>) at a tenth (<see cref="StandardizedTerms"/>): the parts term
-    /// that wins on clothes, a distance that helps there and misleads on small digit sets (so half), and the pixel-scale
-    /// error where a missing or extra thin stroke shows (a 3x3 mean divides a one-pixel line's error by nine). The weights
-    /// are the ones that kept every image set of the harness within 0.005 of its best configuration (Graph/SCORES.md).
-    /// Images only.
-    /// </summary>
-    public static T MultiscaleStandardizedSum<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
-        SumOfStandardized(o, spec, p, AnomalyScore.MultiscaleStandardizedSum);
-
-    /// <summary>
-    /// The terms a standardized sum z-scores, each with the statistics (its mean and deviation over the training rows)
-    /// it is standardized by and its weight in the sum; the fitter computes those statistics from these same terms.
-    /// </summary>
-    public static (ScoreTerm Term, string Mean, string Scale, float Weight)[] StandardizedTerms(AnomalyScore score) => score switch
+    public static ScorePart[] Parts(AnomalyScore score) => score switch
     {
+        AnomalyScore.CorrectedNegElbo => [new(ScoreTerm.Divergence), new(ScoreTerm.Kl)],
+        AnomalyScore.ReconstructionDivergence => [new(ScoreTerm.Divergence)],
+        AnomalyScore.ReconstructionError => [new(ScoreTerm.SquaredError)],
+        AnomalyScore.LatentMahalanobis => [new(ScoreTerm.Mahalanobis)],
+        AnomalyScore.Combined => [new(ScoreTerm.Divergence), new(ScoreTerm.Mahalanobis, 0.5f)],
         AnomalyScore.StandardizedSum =>
         [
-            (ScoreTerm.Divergence, ScoreStatistics.DivergenceMean, ScoreStatistics.DivergenceScale, 1f),
-            (ScoreTerm.Mahalanobis, ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale, 1f),
+            new(ScoreTerm.Divergence, Mean: ScoreStatistics.DivergenceMean, Scale: ScoreStatistics.DivergenceScale),
+            new(ScoreTerm.Mahalanobis, Mean: ScoreStatistics.MahalanobisMean, Scale: ScoreStatistics.MahalanobisScale),
         ],
+        AnomalyScore.SmoothedReconstructionError => [new(ScoreTerm.SmoothedError)],
         AnomalyScore.SmoothedStandardizedSum =>
         [
-            (ScoreTerm.SmoothedErrorLog, ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, 1f),
-            (ScoreTerm.MahalanobisLog, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale, 1f),
+            new(ScoreTerm.SmoothedErrorLog, Mean: ScoreStatistics.SmoothedErrorLogMean, Scale: ScoreStatistics.SmoothedErrorLogScale),
+            new(ScoreTerm.MahalanobisLog, Mean: ScoreStatistics.MahalanobisLogMean, Scale: ScoreStatistics.MahalanobisLogScale),
         ],
         AnomalyScore.MultiscaleStandardizedSum =>
         [
-            (ScoreTerm.SmoothedErrorLog, ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, 1f),
-            (ScoreTerm.MahalanobisLog, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale, 0.5f),
-            (ScoreTerm.PixelErrorLog, ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale, 0.1f),
+            new(ScoreTerm.SmoothedErrorLog, Mean: ScoreStatistics.SmoothedErrorLogMean, Scale: ScoreStatistics.SmoothedErrorLogScale),
+            new(ScoreTerm.MahalanobisLog, 0.5f, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale),
+            new(ScoreTerm.PixelErrorLog, 0.1f, ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale),
         ],
-        _ => [],
+        _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
     };
 
-    /// <summary>One term of a standardized sum, per row, [rows, 1].</summary>
-    public static T Term<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScoreTerm term) where T : class => term switch
-    {
-        ScoreTerm.Divergence => ReconstructionDivergence(o, spec, p),
-        ScoreTerm.Mahalanobis => LatentMahalanobis(o, p),
-        ScoreTerm.SmoothedErrorLog => FlooredLog(o, SmoothedReconstructionError(o, spec, p)),
-        ScoreTerm.PixelErrorLog => FlooredLog(o, PixelError(o, RawResidual(o, spec, p))),
-        _ => FlooredLog(o, LatentMahalanobis(o, p)),
-    };
+    /// <summary>
+    /// The standardized parts of a score, each with the statistics (its mean and deviation over the training rows) it is
+    /// standardized by; the fitter computes those statistics from these same terms. None for the sampled scores.
+    /// </summary>
+    public static IEnumerable<ScorePart> StandardizedTerms(AnomalyScore score) =>
+        AnomalyScores.IsSampled(score) ? [] : Parts(score).Where(part => part.Mean is not null);
 
-    /// <summary>Sum over the score's terms of weight x (term - training mean) / training deviation.</summary>
-    private static T SumOfStandardized<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, AnomalyScore score) where T : class
+    /// <summary>A deterministic score by name, [rows, 1]: the sum of its <see cref="Parts"/>; the sampled scores are refused.</summary>
+    public static T Deterministic<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, AnomalyScore score) where T : class
     {
         T? sum = null;
-        foreach (var (term, mean, scale, weight) in StandardizedTerms(score))
+        foreach (var part in Parts(score))
         {
-            var z = o.Div(o.Sub(Term(o, spec, p, term), o.Buffer(mean)), o.Buffer(scale));
-            if (weight != 1f) z = o.Scale(z, weight);
-            sum = sum is null ? z : o.Add(sum, z);
+            var value = Value(o, spec, p, part);
+            sum = sum is null ? value : o.Add(sum, value);
         }
         return sum!;
     }
+
+    /// <summary>
+    /// A deterministic score split between the explained features (<see cref="ExplainedFeatures"/>), [rows, F], and the
+    /// posterior, [rows, 1]; per row the features' values and the posterior's add up to the score (to float rounding).
+    /// The posterior gets the latent parts (the KL, the Mahalanobis distance) whole. A feature part that is a weighted
+    /// sum over features gives each feature its own weighted term; a standardized or logged one, whose offset and log do
+    /// not split over features, gives each feature its share of the part's sum times the part's value (so every feature
+    /// of a row has the sign of that value, and a row with an unusually small error has negative contributions).
+    /// </summary>
+    public static (T Features, T Latent) Split<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, AnomalyScore score) where T : class
+    {
+        T? features = null, latent = null;
+        foreach (var part in Parts(score))
+        {
+            if (IsLatent(part.Term))
+            {
+                var value = Value(o, spec, p, part);
+                latent = latent is null ? value : o.Add(latent, value);
+                continue;
+            }
+            var perFeature = PerFeature(o, spec, p, part.Term); // (rows, F)
+            var contribution = part.Mean is null && part.Term is not (ScoreTerm.SmoothedErrorLog or ScoreTerm.PixelErrorLog)
+                ? part.Weight == 1f ? perFeature : o.Scale(perFeature, part.Weight)
+                : o.Mul(o.Div(perFeature, o.Clamp(o.RowSum(perFeature), SharedNumerics.LogFloor, float.MaxValue)), Value(o, spec, p, part));
+            features = features is null ? contribution : o.Add(features, contribution);
+        }
+        // A score without a feature part (or without a latent one) gives that side zeros of its shape.
+        features ??= o.Scale(ExplainedFeatures.Group(o, spec, p.X), 0f);
+        latent ??= o.Scale(o.RowSum(p.Mean), 0f);
+        return (features, latent);
+    }
+
+    /// <summary>One term per row, [rows, 1] (the standardized sums' terms, whose training statistics the fitter computes with it).</summary>
+    public static T Term<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScoreTerm term) where T : class => term switch
+    {
+        ScoreTerm.Divergence => Likelihood.Divergence(o, spec, p.Output, p.X),
+        ScoreTerm.Mahalanobis => LatentMahalanobis(o, p),
+        ScoreTerm.SmoothedErrorLog => FlooredLog(o, o.RowSum(SmoothedSquares(o, spec, p))),
+        ScoreTerm.MahalanobisLog => FlooredLog(o, LatentMahalanobis(o, p)),
+        ScoreTerm.PixelErrorLog => FlooredLog(o, o.RowSum(PixelSquares(o, spec, p))),
+        ScoreTerm.Kl => Kl.PerRow(o, p.Mean, p.LogVar),
+        ScoreTerm.SquaredError => o.RowSum(SquaredErrors(o, spec, p)),
+        ScoreTerm.SmoothedError => o.RowSum(SmoothedSquares(o, spec, p)),
+        _ => throw new ArgumentOutOfRangeException(nameof(term), term, "unknown score term"),
+    };
+
+    /// <summary>A part's value per row, [rows, 1]: its term, standardized by its training mean and deviation when it has them, times its weight.</summary>
+    private static T Value<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScorePart part) where T : class
+    {
+        var term = Term(o, spec, p, part.Term);
+        if (part.Mean is not null) term = o.Div(o.Sub(term, o.Buffer(part.Mean)), o.Buffer(part.Scale!));
+        return part.Weight == 1f ? term : o.Scale(term, part.Weight);
+    }
+
+    /// <summary>True for the terms of the posterior alone, which no feature owns.</summary>
+    private static bool IsLatent(ScoreTerm term) => term is ScoreTerm.Kl or ScoreTerm.Mahalanobis or ScoreTerm.MahalanobisLog;
+
+    /// <summary>A feature term's values per explained feature, [rows, F], summing per row to the term (the sum inside the log for the logged ones).</summary>
+    private static T PerFeature<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScoreTerm term) where T : class => term switch
+    {
+        ScoreTerm.Divergence => Likelihood.DivergencePerFeature(o, spec, p.Output, p.X),
+        ScoreTerm.SquaredError => ExplainedFeatures.Group(o, spec, SquaredErrors(o, spec, p)),
+        ScoreTerm.PixelErrorLog => ExplainedFeatures.Group(o, spec, PixelSquares(o, spec, p)),
+        _ => ExplainedFeatures.Group(o, spec, SmoothedSquares(o, spec, p)),
+    };
+
+    /// <summary>Squared error of the likelihood's mean at z = posterior mean per column, [rows, D], in model units (every column weighs the same).</summary>
+    private static T SquaredErrors<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
+        o.Square(o.Sub(p.X, Network.Mean(o, spec, p.Output)));
+
+    /// <summary>
+    /// Per pixel, the squared reconstruction error in raw units after both the row and its reconstruction are smoothed by
+    /// the mean of each pixel's 3x3 neighbourhood (<see cref="IOps{T}.LocalMean"/>; smoothing is linear, so it is applied
+    /// once, to the residual), [rows, D]: an error the size of a stroke or a part counts, a pixel-scale texture the decoder
+    /// cannot reproduce on normal images as well counts little. Images only.
+    /// </summary>
+    private static T SmoothedSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class
+    {
+        var (c, h, w) = spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
+        return o.Square(o.LocalMean(RawResidual(o, spec, p), c, h, w));
+    }
+
+    /// <summary>Per pixel, the squared reconstruction error in raw units, unsmoothed, [rows, D] (the multiscale score's pixel-scale term).</summary>
+    private static T PixelSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class => o.Square(RawResidual(o, spec, p));
 
     /// <summary>The residual row - reconstruction in raw units (pixels), [rows, D].</summary>
     private static T RawResidual<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class =>
         o.Mul(o.Sub(p.X, Network.Mean(o, spec, p.Output)), o.Buffer(VaeSpec.InputScale));
 
-    /// <summary>Sum of squares of a residual [rows, D], [rows, 1].</summary>
-    internal static T PixelError<T>(IOps<T> o, T residual) where T : class => o.RowSum(o.Square(residual));
-
-    /// <summary>Sum of squares of a residual [rows, D] after each pixel becomes the mean of its 3x3 neighbourhood, [rows, 1].</summary>
-    private static T SmoothedError<T>(IOps<T> o, VaeSpec spec, T residual) where T : class
-    {
-        var (c, h, w) = spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
-        return o.RowSum(o.Square(o.LocalMean(residual, c, h, w)));
-    }
+    /// <summary>Squared Mahalanobis distance of the posterior mean under the fitted aggregate posterior: || (mean - center) W ||^2.</summary>
+    private static T LatentMahalanobis<T>(IOps<T> o, ForwardPass<T> p) where T : class =>
+        o.RowSum(o.Square(o.MatMul(o.Sub(p.Mean, o.Buffer(ScoreStatistics.LatentCenter)), o.Buffer(ScoreStatistics.LatentWhitening))));
 
     /// <summary>ln max(value, <see cref="SharedNumerics.LogFloor"/>): sums of squares are floored before their log, so an exact 0 gives a finite
     /// (very low) score.</summary>
     private static T FlooredLog<T>(IOps<T> o, T value) where T : class => o.Log(o.Clamp(value, SharedNumerics.LogFloor, float.MaxValue));
-
-    /// <summary>A deterministic score by name; the sampled ones are not deterministic and are refused.</summary>
-    public static T Deterministic<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, AnomalyScore score) where T : class => score switch
-    {
-        AnomalyScore.CorrectedNegElbo => CorrectedNegElbo(o, spec, p),
-        AnomalyScore.ReconstructionDivergence => ReconstructionDivergence(o, spec, p),
-        AnomalyScore.ReconstructionError => ReconstructionError(o, spec, p),
-        AnomalyScore.LatentMahalanobis => LatentMahalanobis(o, p),
-        AnomalyScore.Combined => Combined(o, spec, p),
-        AnomalyScore.StandardizedSum => StandardizedSum(o, spec, p),
-        AnomalyScore.SmoothedReconstructionError => SmoothedReconstructionError(o, spec, p),
-        AnomalyScore.SmoothedStandardizedSum => SmoothedStandardizedSum(o, spec, p),
-        AnomalyScore.MultiscaleStandardizedSum => MultiscaleStandardizedSum(o, spec, p),
-        _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
-    };
 
     /// <summary>
     /// One importance sample's log-weight per row, [rows, 1], for IWAE (Burda et al. 2016):
@@ -171,17 +193,33 @@ internal static class ScoreFormulas
     }
 }
 
-/// <summary>The terms the standardized sums are made of (<see cref="ScoreFormulas.StandardizedTerms"/>).</summary>
+/// <summary>The per-row terms scores are made of (<see cref="ScoreFormulas.Parts"/>).</summary>
 internal enum ScoreTerm
 {
-    /// <summary><see cref="ScoreFormulas.ReconstructionDivergence{T}"/>.</summary>
+    /// <summary>The reconstruction's divergence from the row at z = posterior mean, a sum over features (<see cref="Likelihood.Divergence{T}"/>).</summary>
     Divergence,
-    /// <summary><see cref="ScoreFormulas.LatentMahalanobis{T}"/>.</summary>
+    /// <summary>Squared Mahalanobis distance of the posterior mean under the fitted aggregate posterior (the posterior's).</summary>
     Mahalanobis,
-    /// <summary>The floored log of <see cref="ScoreFormulas.SmoothedReconstructionError{T}"/>.</summary>
+    /// <summary>The floored log of <see cref="SmoothedError"/>.</summary>
     SmoothedErrorLog,
-    /// <summary>The floored log of <see cref="ScoreFormulas.LatentMahalanobis{T}"/>.</summary>
+    /// <summary>The floored log of <see cref="Mahalanobis"/> (the posterior's).</summary>
     MahalanobisLog,
-    /// <summary>The floored log of <see cref="ScoreFormulas.PixelError{T}"/> of the raw residual.</summary>
+    /// <summary>The floored log of the unsmoothed squared error in raw units, a sum over pixels inside the log (images only).</summary>
     PixelErrorLog,
+    /// <summary>KL(q(z|x) || N(0, I)) (the posterior's).</summary>
+    Kl,
+    /// <summary>Squared error of the likelihood's mean in model units, a sum over features.</summary>
+    SquaredError,
+    /// <summary>Squared error of the 3x3-smoothed residual in raw units, a sum over pixels (images only).</summary>
+    SmoothedError,
 }
+
+/// <summary>
+/// One summand of a score: a term (standardized by two fitted statistics when <paramref name="Mean"/> is set) times
+/// <paramref name="Weight"/>.
+/// </summary>
+/// <param name="Term">The term.</param>
+/// <param name="Weight">Its weight (after standardizing, for a standardized one).</param>
+/// <param name="Mean">The statistic holding the term's training mean, or null.</param>
+/// <param name="Scale">The statistic holding the term's training deviation, or null.</param>
+internal readonly record struct ScorePart(ScoreTerm Term, float Weight = 1f, string? Mean = null, string? Scale = null);

@@ -19,13 +19,13 @@ internal static class ScoreStatistics
     /// <summary>Training mean and standard deviation of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisMean = "score.mahalanobis_mean", MahalanobisScale = "score.mahalanobis_scale";
 
-    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.SmoothedReconstructionError{T}"/>, [1] each.</summary>
+    /// <summary>Training mean and standard deviation of ln <see cref="ScoreTerm.SmoothedError"/>, [1] each.</summary>
     public const string SmoothedErrorLogMean = "score.smoothed_error_log_mean", SmoothedErrorLogScale = "score.smoothed_error_log_scale";
 
     /// <summary>Training mean and standard deviation of the log of the squared Mahalanobis distance, [1] each.</summary>
     public const string MahalanobisLogMean = "score.mahalanobis_log_mean", MahalanobisLogScale = "score.mahalanobis_log_scale";
 
-    /// <summary>Training mean and standard deviation of ln <see cref="ScoreFormulas.PixelError{T}"/> of the raw residual, [1] each.</summary>
+    /// <summary>Training mean and standard deviation of <see cref="ScoreTerm.PixelErrorLog"/> (ln of the unsmoothed squared error), [1] each.</summary>
     public const string PixelErrorLogMean = "score.pixel_error_log_mean", PixelErrorLogScale = "score.pixel_error_log_scale";
 
     /// <summary>The names of the statistics <paramref name="score"/> reads for a model of <paramref name="spec"/>, traced from its formula.</summary>

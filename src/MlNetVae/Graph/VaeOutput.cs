@@ -50,11 +50,25 @@ internal abstract class VaeOutput
     /// <summary>The clamped posterior log-variance (encoder.onnx and the library's own use; not an ML.NET column).</summary>
     public static VaeOutput LatentLogVar { get; } = new LatentLogVarOutput();
 
-    /// <summary>Every output, in the order columns are added and graph outputs written (new ones go last).</summary>
-    public static IReadOnlyList<VaeOutput> All { get; } = [Score, PredictedLabel, LatentMean, Reconstruction, NegElbo, LatentLogVar];
+    /// <summary>Each row's score split over its explained features (Graph/ExplainedFeatures), the score's feature part.</summary>
+    public static VaeOutput FeatureContributions { get; } = new FeatureContributionsOutput();
+
+    /// <summary>The part of each row's score that no feature owns (the KL or the latent distance).</summary>
+    public static VaeOutput LatentContribution { get; } = new LatentContributionOutput();
+
+    /// <summary>Every output, in the order columns are added (new ones go last).</summary>
+    public static IReadOnlyList<VaeOutput> All { get; } =
+        [Score, PredictedLabel, LatentMean, Reconstruction, NegElbo, LatentLogVar, FeatureContributions, LatentContribution];
 
     /// <summary>The outputs the scorer graph has: every ML.NET column.</summary>
     public static IEnumerable<VaeOutput> Scorer => All.Where(o => o.Column != VaeColumns.None);
+
+    /// <summary>
+    /// The scorer graph's outputs in the graph's order: the values the first graphs had, the flag (present when the graph
+    /// has a threshold), then the outputs added since, so that a consumer reading outputs by position keeps working.
+    /// </summary>
+    public static IReadOnlyList<VaeOutput> GraphOrder { get; } =
+        [Score, LatentMean, Reconstruction, NegElbo, PredictedLabel, FeatureContributions, LatentContribution];
 
     /// <summary>Its flag in <see cref="VaeOptions.OutputColumns"/>; <see cref="VaeColumns.None"/> when it is not an ML.NET column.</summary>
     public VaeColumns Column { get; }
@@ -130,6 +144,26 @@ internal abstract class VaeOutput
         public override string ColumnName(VaeOptions options) => options.NegElboColumnName;
 
         public override T Record<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> pass, AnomalyScore? score) => ScoreFormulas.NegElboAtMean(o, spec, pass);
+    }
+
+    private sealed class FeatureContributionsOutput()
+        : VaeOutput(VaeColumns.FeatureContributions, OnnxNames.FeatureContributions, "feature_contributions", OutputKind.Vector)
+    {
+        public override string ColumnName(VaeOptions options) => options.FeatureContributionsColumnName;
+
+        public override int Width(VaeSpec spec) => ExplainedFeatures.Count(spec);
+
+        public override T Record<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> pass, AnomalyScore? score) =>
+            ScoreFormulas.Split(o, spec, pass, Needed(score)).Features;
+    }
+
+    private sealed class LatentContributionOutput()
+        : VaeOutput(VaeColumns.LatentContribution, OnnxNames.LatentContribution, "latent_contribution", OutputKind.Single)
+    {
+        public override string ColumnName(VaeOptions options) => options.LatentContributionColumnName;
+
+        public override T Record<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> pass, AnomalyScore? score) =>
+            ScoreFormulas.Split(o, spec, pass, Needed(score)).Latent;
     }
 
     private sealed class LatentLogVarOutput() : VaeOutput(VaeColumns.None, OnnxNames.LatentLogVar, "latent_log_var", OutputKind.Vector)

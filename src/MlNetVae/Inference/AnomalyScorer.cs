@@ -45,6 +45,21 @@ internal sealed class AnomalyScorer
         return buffers.For(VaeOutput.Score).Select(v => (double)v).ToArray();
     }
 
+    /// <summary>
+    /// Each raw row's <paramref name="score"/> split as its formula splits it (<see cref="ScoreFormulas.Split{T}"/>): the
+    /// explained features' contributions, flat [rows, F], and the part no feature owns, [rows]; per row they add up to the score.
+    /// </summary>
+    public (float[] Features, float[] Latent) Contributions(ReadOnlySpan<float> rows, AnomalyScore score)
+    {
+        if (AnomalyScores.IsSampled(score))
+            throw new ArgumentException($"{score} is sampled; only a deterministic score splits over the features", nameof(score));
+        if (ScoreStatistics.Missing(Model.Spec, Model.SharedStatistics, score) is { } missing) throw new InvalidOperationException(missing);
+        int n = RowCheck.Rows(rows, Model.Features);
+        var buffers = new ScorerBuffers(Model, n, [VaeOutput.FeatureContributions, VaeOutput.LatentContribution]);
+        _inference.Runner.Score(rows, n, score, buffers);
+        return (buffers.For(VaeOutput.FeatureContributions), buffers.For(VaeOutput.LatentContribution));
+    }
+
     /// <summary>The model's own score (<see cref="VaeSpec.Score"/>) of each raw row.</summary>
     public double[] Score(ReadOnlySpan<float> rows) => Score(rows, Model.Spec.Score);
 }

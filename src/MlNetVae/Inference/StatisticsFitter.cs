@@ -70,8 +70,8 @@ internal static class StatisticsFitter
         for (int t = 0; t < terms.Length; t++)
         {
             var (mean, scale) = Moments.MeanAndScale(sums[t], squares[t], count);
-            state.Set(terms[t].Mean, [1], [mean]);
-            state.Set(terms[t].Scale, [1], [scale]);
+            state.Set(terms[t].Mean!, [1], [mean]);
+            state.Set(terms[t].Scale!, [1], [scale]);
         }
         return state;
     }

@@ -169,11 +169,12 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     }
 
     /// <summary>
-    /// scorer.onnx for this transformer: its score, every output, the PredictedLabel threshold (float32, as the graph
+    /// scorer.onnx for this transformer: its score, every output (the contributions only when it has their columns:
+    /// ONNX Runtime computes every output of a graph on each run), the PredictedLabel threshold (float32, as the graph
     /// compares) and the metadata to rebuild it; inputs and outputs named with <paramref name="prefix"/>.
     /// </summary>
     internal byte[] ScorerOnnx(string prefix = "") => OnnxExport.Scorer(Model, new ScorerExportOptions(AnomalyScore, (float)Threshold.Value,
-        SavedMetadata(), prefix));
+        SavedMetadata(), prefix, Contributions: (Options.OutputColumns & VaeColumns.Contributions) != 0));
 
     /// <summary>A scorer for one cursor: the managed engine or ONNX Runtime, as the options say.</summary>
     internal IBatchScorer CreateScorer() => Options.Inference == InferenceEngine.OnnxRuntime
@@ -223,7 +224,13 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
             var training = m.TryGetValue(SavedKeys.Training, out var h) ? JsonSerializer.Deserialize<TrainingResult>(h, SavedKeys.Json) : null;
             var user = m.Where(e => e.Key.StartsWith(SavedKeys.UserPrefix,
                 StringComparison.Ordinal)).ToDictionary(e => e.Key[SavedKeys.UserPrefix.Length..], e => e.Value);
-            return new VaeTransformer(imported.Model, imported.Model.Spec.Options, threshold, training, user, env);
+            // The columns of the options that the saved graph has outputs for: a graph saved without the contributions, or
+            // written before they existed (when VaeColumns.All named fewer columns), gives a transformer without them.
+            var outputs = OnnxImport.OutputNames(scorer);
+            var columns = VaeOutput.Scorer.Where(o => outputs.Contains(SavedForm.Prefix + o.OnnxName) || outputs.Contains(o.OnnxName))
+                .Aggregate(VaeColumns.None, (all, o) => all | o.Column);
+            var options = imported.Model.Spec.Options with { OutputColumns = imported.Model.Spec.Options.OutputColumns & columns };
+            return new VaeTransformer(imported.Model, options, threshold, training, user, env);
         }
         catch (JsonException e)
         {

@@ -13,11 +13,16 @@ namespace MlNetVae;
 /// <param name="Metadata">Extra metadata_props (keys other than MlNetVae's own).</param>
 /// <param name="NamePrefix">Prefixed to the input and output names (the copy inside an ML.NET model uses <c>vae_</c>, so its columns cannot clash
 /// with the user's).</param>
+/// <param name="Contributions">
+/// The <c>feature_contributions</c> and <c>latent_contribution</c> outputs (the score split over the features). ONNX Runtime
+/// computes every output of a graph on every run, fetched or not, so a graph only for scoring may leave them out.
+/// </param>
 public sealed record ScorerExportOptions(
     AnomalyScore? Score = null,
     float? Threshold = null,
     IReadOnlyDictionary<string, string>? Metadata = null,
-    string NamePrefix = "");
+    string NamePrefix = "",
+    bool Contributions = true);
 
 /// <summary>
 /// Writes a model as ONNX graphs (IR 8, opset 17; onnx/CONTRACT.md): each graph is recorded by running the model's
@@ -49,7 +54,8 @@ public static class OnnxExport
 
     /// <summary>
     /// scorer.onnx: features [batch, D] -> score [batch, 1], latent_mean [batch, K], reconstruction [batch, D],
-    /// neg_elbo [batch, 1], and predicted_label [batch, 1] when <paramref name="options"/> sets a threshold. Every output
+    /// neg_elbo [batch, 1], predicted_label [batch, 1] when <paramref name="options"/> sets a threshold, then (unless the
+    /// options leave them out) feature_contributions [batch, F] and latent_contribution [batch, 1]. Every output
     /// together reads every tensor of the model, so the model can be read back from this file alone (<see cref="OnnxImport"/>);
     /// of the fitted statistics it holds those its score reads, and nothing unused.
     /// </summary>
@@ -62,12 +68,19 @@ public static class OnnxExport
         var (g, o) = Start(model, "scorer");
         string prefix = options.NamePrefix;
         var pass = new ForwardPass<string>(o, model.Spec, o.Input(prefix + OnnxNames.Features, model.Features));
-        // Values first, in the table's order, then the flags: an output added later goes last, so positional consumers keep working.
-        var values = VaeOutput.Scorer.Where(v => v.Kind != OutputKind.Flag).ToDictionary(v => v, v => v.Record(o, model.Spec, pass, score));
-        foreach (var (output, value) in values) o.Output(value, prefix + output.OnnxName);
-        if (options.Threshold is float threshold)
-            foreach (var flag in VaeOutput.Scorer.Where(v => v.Kind == OutputKind.Flag))
-                o.GreaterOutput(values[VaeOutput.Score], threshold, prefix + flag.OnnxName);
+        string? scoreValue = null;
+        foreach (var output in VaeOutput.GraphOrder)
+        {
+            if (output.Kind == OutputKind.Flag)
+            {
+                if (options.Threshold is float threshold) o.GreaterOutput(scoreValue!, threshold, prefix + output.OnnxName);
+                continue;
+            }
+            if (!options.Contributions && (output.Column & VaeColumns.Contributions) != 0) continue;
+            var value = output.Record(o, model.Spec, pass, score);
+            if (output == VaeOutput.Score) scoreValue = value;
+            o.Output(value, prefix + output.OnnxName);
+        }
         foreach (var t in model.Spec.Tensors)
             if (!o.Has(t.Name)) throw new InvalidOperationException($"the scorer graph does not read '{t.Name}', so the file would not hold the whole model");
         return Finish(g, model.Spec, "scorer", score, options.Metadata);

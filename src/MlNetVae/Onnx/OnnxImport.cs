@@ -36,6 +36,9 @@ public static class OnnxImport
         }
     }
 
+    /// <summary>The output names of the graph in <paramref name="file"/>, which <see cref="Load"/> has read.</summary>
+    internal static IReadOnlySet<string> OutputNames(byte[] file) => Parse(file).Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Reads the model in <paramref name="file"/>.</summary>
     /// <exception cref="InvalidDataException">Not a scorer.onnx of ours, corrupted, newer, or inconsistent (the message says which).</exception>
     public static ImportedModel Load(byte[] file)

@@ -151,9 +151,15 @@ public sealed record VaeOptions
     [Option(null, "the input column, a known-size Single vector")]
     public string FeatureColumnName { get; init; } = "Features";
 
-    /// <summary>Which output columns the transformer adds; each is computed only when something reads it.</summary>
+    /// <summary>
+    /// Which output columns the transformer adds; each is computed only when something reads it. The default is every
+    /// column but the score's split (<see cref="VaeColumns.Contributions"/>, which costs ONNX Runtime its time on every row
+    /// of a saved model): set <see cref="VaeColumns.All"/>, or add <see cref="VaeColumns.Contributions"/>, to explain rows.
+    /// </summary>
+    /// <remarks>Spelled out rather than named, so that a model file saved with the default stays readable by earlier versions.</remarks>
     [Option(null, "the output columns to add")]
-    public VaeColumns OutputColumns { get; init; } = VaeColumns.All;
+    public VaeColumns OutputColumns { get; init; } =
+        VaeColumns.Score | VaeColumns.PredictedLabel | VaeColumns.LatentMean | VaeColumns.Reconstruction | VaeColumns.NegElbo;
 
     /// <summary>The anomaly score column (Single, higher = more unusual).</summary>
     [Option(null, "name of the anomaly score column")]
@@ -174,6 +180,14 @@ public sealed record VaeOptions
     /// <summary>The negative ELBO column (Single, at z = posterior mean).</summary>
     [Option(null, "name of the negative ELBO column")]
     public string NegElboColumnName { get; init; } = "NegElbo";
+
+    /// <summary>The feature contributions column (vector of F: the score's feature part split over the input columns or pixels).</summary>
+    [Option(null, "name of the feature contributions column")]
+    public string FeatureContributionsColumnName { get; init; } = "FeatureContributions";
+
+    /// <summary>The latent contribution column (Single: the part of the score no feature owns).</summary>
+    [Option(null, "name of the latent contribution column")]
+    public string LatentContributionColumnName { get; init; } = "LatentContribution";
 
     /// <summary>
     /// The anomaly score the Score column holds; deterministic scores only. Null = chosen by the one-class benchmarks:
@@ -233,7 +247,8 @@ public sealed record VaeOptions
                 Enum.GetValues<AnomalyScore>().Where(s => s is not (AnomalyScore.NegElbo or AnomalyScore.IwaeNll)))}");
         foreach (var (column, value) in new[] { (nameof(FeatureColumnName), FeatureColumnName), (nameof(ScoreColumnName), ScoreColumnName),
             (nameof(PredictedLabelColumnName), PredictedLabelColumnName), (nameof(LatentMeanColumnName), LatentMeanColumnName),
-            (nameof(ReconstructionColumnName), ReconstructionColumnName), (nameof(NegElboColumnName), NegElboColumnName) })
+            (nameof(ReconstructionColumnName), ReconstructionColumnName), (nameof(NegElboColumnName), NegElboColumnName),
+            (nameof(FeatureContributionsColumnName), FeatureContributionsColumnName), (nameof(LatentContributionColumnName), LatentContributionColumnName) })
             if (string.IsNullOrWhiteSpace(value)) Fail(column, "a column name cannot be empty");
         if (!Enum.IsDefined(Inference)) Fail(nameof(Inference), $"unknown inference engine {Inference}");
         if (GpuDeviceId is not null && Inference != InferenceEngine.OnnxRuntime) Fail(nameof(GpuDeviceId), "GPU inference runs through ONNX Runtime: " +
@@ -276,8 +291,17 @@ public enum VaeColumns
     Reconstruction = 8,
     /// <summary>The negative ELBO at the posterior mean (Single).</summary>
     NegElbo = 16,
+    /// <summary>
+    /// The score's feature part split over the explained features (vector of F: the input columns, a categorical column's
+    /// one-hot group counted once; the pixels of an image).
+    /// </summary>
+    FeatureContributions = 32,
+    /// <summary>The part of the score that no feature owns: the KL or the latent distance (Single).</summary>
+    LatentContribution = 64,
+    /// <summary>The score's split: <see cref="FeatureContributions"/> and <see cref="LatentContribution"/>, whose sum is the score.</summary>
+    Contributions = FeatureContributions | LatentContribution,
     /// <summary>Every column.</summary>
-    All = Score | PredictedLabel | LatentMean | Reconstruction | NegElbo,
+    All = Score | PredictedLabel | LatentMean | Reconstruction | NegElbo | Contributions,
 }
 
 /// <summary>What computes the transformer's columns.</summary>

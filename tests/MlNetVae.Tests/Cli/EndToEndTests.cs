@@ -72,6 +72,37 @@ public class EndToEndTests
         for (int i = 0; i < cli.Length; i++) Assert.That(cli[i], Is.EqualTo(negElbo[i]).Within(1e-5 * Math.Max(1, Math.Abs(negElbo[i]))), $"row {i}");
     }
 
+    [TestCase("csv", new[] { "a", "colour", "b", "c" }, AnomalyScore.CorrectedNegElbo)]
+    [TestCase("idx", null, AnomalyScore.MultiscaleStandardizedSum)]
+    public void ScoreExplainWritesTheLargestContributionsByNameAndTheyAddUpToTheScore(string kind, string[]? names, AnomalyScore byDefault)
+    {
+        var f = CliFixture.Get();
+        using var files = new Files();
+        string model = kind == "csv" ? f.CsvModel : f.ImageModel;
+        Assert.That(ModelFile.Load(model).AnomalyScore, Is.EqualTo(byDefault), "the kind's default score");
+        names ??= [.. Enumerable.Range(0, 36).Select(i => $"pixel_{i / 6}_{i % 6}")]; // a categorical column counts once
+        string[] input = ["--model", model, "--data", kind == "csv" ? f.TestCsv : f.Images];
+        // Every feature (K larger than the feature count is cut to it): the shares and latent_share add up to the score.
+        Assert.That(Run(["score", .. input, "--out", files["all.csv"], "--explain", "1000"]), Is.EqualTo(0));
+        var all = CsvFile.Read(files["all.csv"]);
+        Assert.That(all.Header, Is.EqualTo(new[] { "row", "score", "neg_elbo", "reconstruction", "kl", "is_anomaly" }
+            .Concat(Enumerable.Range(1, names.Length).SelectMany(t => new[] { $"top{t}", $"top{t}_share" })).Append("latent_share")));
+        foreach (var row in all.Rows)
+        {
+            var pairs = Enumerable.Range(0, names.Length).Select(t => (Name: row[6 + 2 * t], Share: double.Parse(row[7 + 2 * t]))).ToArray();
+            Assert.That(pairs.Select(p => p.Name), Is.EquivalentTo(names), $"row {row[0]}: each feature once, by name");
+            Assert.That(pairs.Select(p => p.Share), Is.Ordered.Descending, $"row {row[0]}: largest first");
+            double score = double.Parse(row[1]), sum = pairs.Sum(p => p.Share) + double.Parse(row[^1]);
+            Assert.That(sum, Is.EqualTo(score).Within(1e-4 * Math.Max(1, Math.Abs(score))), $"row {row[0]}: the parts add up to the score");
+        }
+        // K = 2: the first two pairs of the full list, the same latent share.
+        Assert.That(Run(["score", .. input, "--out", files["two.csv"], "--explain", "2"]), Is.EqualTo(0));
+        var two = CsvFile.Read(files["two.csv"]);
+        Assert.That(two.Header[6..], Is.EqualTo(new[] { "top1", "top1_share", "top2", "top2_share", "latent_share" }));
+        Assert.That(two.Rows.Select(r => r[..10]), Is.EqualTo(all.Rows.Select(r => r[..10])));
+        Assert.That(two.Rows.Select(r => r[^1]), Is.EqualTo(all.Rows.Select(r => r[^1])));
+    }
+
     [TestCase("csv")]
     [TestCase("idx")]
     public void EmbedWritesTheLatentMeanColumn(string kind)

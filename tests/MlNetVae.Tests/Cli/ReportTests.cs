@@ -11,8 +11,14 @@ public class ReportTests
 {
     private static readonly string[] Common = ["training.png", "kl.png", "latent.png", "scores.png", "elbo-gap.png"];
 
-    /// <summary>What a table gets besides: its per-feature reconstruction errors (not image grids, whatever its feature count).</summary>
-    private static readonly string[] Tabular = [.. Common, "features.png"];
+    /// <summary>
+    /// What a table gets besides: its per-feature reconstruction errors and the score split of its highest-scoring rows (not
+    /// image grids, whatever its feature count).
+    /// </summary>
+    private static readonly string[] Tabular = [.. Common, "features.png", "contributions.png"];
+
+    /// <summary>What images get besides: grids of reconstructions, samples and a traversal, and anomaly maps.</summary>
+    private static readonly string[] Images = [.. Common, "reconstructions.png", "samples.png", "traversal.png", "anomaly-maps.png"];
 
     /// <summary>Checks the folder's pictures and index; returns the picture names.</summary>
     private static string[] CheckFolder(string folder)
@@ -69,7 +75,7 @@ public class ReportTests
         foreach (var (name, flags, expected) in new (string, string[], string[])[]
         {
             ("table", [], [.. Tabular]),
-            ("image", ["--image-shape", "8,8"], [.. Common, "reconstructions.png", "samples.png", "traversal.png"]),
+            ("image", ["--image-shape", "8,8"], [.. Images]),
         })
         {
             var (code, _, stderr) = CliRunner.Run(["train", "--data", data, "--out", files[$"{name}.zip"], .. tiny, .. flags]);
@@ -92,7 +98,7 @@ public class ReportTests
         var (code, _, stderr) = CliRunner.Run("report", "--model", f.ImageModel, "--data", f.Images, "--labels", f.Labels, "--out", files["r"]);
         Assert.That(code, Is.EqualTo(0), stderr);
         var pictures = CheckFolder(files["r"]);
-        Assert.That(pictures, Is.EquivalentTo(Common.Concat(["reconstructions.png", "samples.png", "traversal.png"])), "labels 0, 1, 2: no ROC curve");
+        Assert.That(pictures, Is.EquivalentTo(Images), "labels 0, 1, 2: no ROC curve");
         Assert.That(File.ReadAllText(Path.Combine(files["r"], "index.html")), Does.Contain("(60 rows, 36 features)"));
     }
 }

@@ -55,7 +55,18 @@ internal sealed class DoubleReference(VaeModelParameters model)
     /// <summary>-log p(x | output) and its divergence from a perfect reconstruction, summed over every block.</summary>
     public (double Nll, double Divergence) Terms(double[] output, double[] x)
     {
-        double nll = 0, divergence = 0;
+        var (nll, divergence) = PerFeature(output, x);
+        return (nll.Sum(), divergence.Sum());
+    }
+
+    /// <summary>
+    /// -log p(x | output) and its divergence per explained feature: one value per numeric column, one per one-hot group
+    /// (the tables' FeatureContributions layout).
+    /// </summary>
+    public (double[] Nll, double[] Divergence) PerFeature(double[] output, double[] x)
+    {
+        var nll = new List<double>();
+        var divergence = new List<double>();
         foreach (var block in _spec.Layout.Blocks)
         {
             int s = block.Start, n = block.Length;
@@ -66,8 +77,8 @@ internal sealed class DoubleReference(VaeModelParameters model)
                     {
                         // log sigmoid(l) = -softplus(-l), log(1 - sigmoid(l)) = -softplus(l).
                         double t = x[j], logP = -Softplus(-output[j]), logQ = -Softplus(output[j]);
-                        nll -= t * logP + (1 - t) * logQ;
-                        divergence += (t > 0 ? t * (Math.Log(t) - logP) : 0) + (t < 1 ? (1 - t) * (Math.Log(1 - t) - logQ) : 0);
+                        nll.Add(-(t * logP + (1 - t) * logQ));
+                        divergence.Add((t > 0 ? t * (Math.Log(t) - logP) : 0) + (t < 1 ? (1 - t) * (Math.Log(1 - t) - logQ) : 0));
                     }
                     break;
                 case FeatureKind.Gaussian:
@@ -75,25 +86,41 @@ internal sealed class DoubleReference(VaeModelParameters model)
                     for (int j = s; j < s + n; j++)
                     {
                         double e = x[j] - output[j], weighted = e * e / Math.Exp(v[j - s]);
-                        nll += 0.5 * (Math.Log(2 * Math.PI) + v[j - s] + weighted);
-                        divergence += 0.5 * weighted;
+                        nll.Add(0.5 * (Math.Log(2 * Math.PI) + v[j - s] + weighted));
+                        divergence.Add(0.5 * weighted);
                     }
                     break;
                 default:
-                    double max = double.NegativeInfinity, sum = 0;
+                    double max = double.NegativeInfinity, sum = 0, groupNll = 0, groupDivergence = 0;
                     for (int j = s; j < s + n; j++) max = Math.Max(max, output[j]);
                     for (int j = s; j < s + n; j++) sum += Math.Exp(output[j] - max);
                     double logNormalizer = max + Math.Log(sum);
                     for (int j = s; j < s + n; j++)
                     {
                         double t = x[j], logSoftmax = output[j] - logNormalizer;
-                        nll -= t * logSoftmax;
-                        divergence += t > 0 ? t * (Math.Log(t) - logSoftmax) : 0;
+                        groupNll -= t * logSoftmax;
+                        groupDivergence += t > 0 ? t * (Math.Log(t) - logSoftmax) : 0;
                     }
+                    nll.Add(groupNll);
+                    divergence.Add(groupDivergence);
                     break;
             }
         }
-        return (nll, divergence);
+        return (nll.ToArray(), divergence.ToArray());
+    }
+
+    /// <summary>Squared error of the likelihood's mean per explained feature, model units (a one-hot group's slots summed).</summary>
+    public double[] SquaredErrorPerFeature(double[] output, double[] x)
+    {
+        var p = LikelihoodMean(output);
+        var result = new List<double>();
+        foreach (var block in _spec.Layout.Blocks)
+        {
+            var squares = Enumerable.Range(block.Start, block.Length).Select(j => (x[j] - p[j]) * (x[j] - p[j]));
+            if (block.Kind == FeatureKind.Categorical) result.Add(squares.Sum());
+            else result.AddRange(squares);
+        }
+        return result.ToArray();
     }
 
     /// <summary>sigmoid, identity or softmax of each block, model units.</summary>

@@ -12,7 +12,8 @@ namespace MlNetVae.Tests.ML;
 /// <summary>
 /// An image model in an ML.NET pipeline as a user writes it: declaring the image shape alone picks the convolutional
 /// defaults, and the transform gives the same columns whether the managed engine or ONNX Runtime computes them, before
-/// and after Model.Save / Model.Load (numbers within float32 rounding, flags equal away from the threshold).
+/// and after Model.Save / Model.Load (numbers within float32 rounding, flags equal away from the threshold); with the
+/// contribution columns, the anomaly map (one value per pixel) too.
 /// </summary>
 public class ConvPipelineTests
 {
@@ -29,13 +30,15 @@ public class ConvPipelineTests
         return ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new Image { Features = flat.AsSpan(i * Width, Width).ToArray() }));
     }
 
-    [Test]
-    public void AnImageShapeAloneGivesAConvModelThatBothEnginesScoreAlikeBeforeAndAfterReload()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AnImageShapeAloneGivesAConvModelThatBothEnginesScoreAlikeBeforeAndAfterReload(bool contributions)
     {
         var ml = new MLContext(seed: 1);
         var train = Rows(ml, 96, seed: 1);
         var test = Rows(ml, 40, seed: 2);
         var options = new VaeOptions { ImageShape = [1, Side, Side], ConvChannels = [4, 8], Epochs = 2, Threads = 1 };
+        if (contributions) options = options with { OutputColumns = VaeColumns.All };
         var managed = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 
         Assert.That(managed.Model.Spec.Encoder.Take(2).All(l => l is ConvLayer), Is.True, "an image shape resolves to convolutions");
@@ -46,6 +49,16 @@ public class ConvPipelineTests
         ml.Model.Save(managed, train.Schema, files["model.zip"]);
         var reloaded = ml.Model.Load(files["model.zip"], out _);
         var here = ViewDump.Of(managed.Transform(test));
+        if (contributions)
+        {
+            var scored = managed.Transform(test);
+            Assert.That(scored.Schema["FeatureContributions"].Type.ToString(), Is.EqualTo($"Vector<Single, 1, {Width}>"), "one value per pixel");
+            var score = scored.GetColumn<float>("Score").ToArray();
+            var map = scored.GetColumn<float[]>("FeatureContributions").ToArray();
+            var latent = scored.GetColumn<float>("LatentContribution").ToArray();
+            for (int i = 0; i < score.Length; i++)
+                Assert.That(map[i].Sum() + latent[i], Is.EqualTo(score[i]).Within(1e-4 * Math.Max(1, Math.Abs(score[i]))), $"row {i}: the map and the latent part add up");
+        }
         foreach (var (name, other) in new[] { ("onnxruntime", (ITransformer)onnx), ("reloaded", reloaded) })
         {
             var d = Tables.Compare(here, ViewDump.Of(other.Transform(test)), "Score", "PredictedLabel", managed.Threshold.Value);

@@ -15,13 +15,13 @@ namespace MlNetVae.Tests.ML;
 /// </summary>
 public class PipelineTests
 {
-    private static readonly SensorRow[] Train = SensorRows.Make(600, seed: 1);
-    private static readonly SensorRow[] Test = SensorRows.Make(300, seed: 2, anomalyEvery: 10);
+    internal static readonly SensorRow[] Train = SensorRows.Make(600, seed: 1);
+    internal static readonly SensorRow[] Test = SensorRows.Make(300, seed: 2, anomalyEvery: 10);
 
     private static readonly Lazy<ITransformer> Managed = new(() => Fit(SensorRows.Tiny));
     private static readonly Lazy<ITransformer> Onnx = new(() => Fit(SensorRows.Tiny with { Inference = InferenceEngine.OnnxRuntime }));
 
-    private static ITransformer Fit(VaeOptions options)
+    internal static ITransformer Fit(VaeOptions options)
     {
         var ml = new MLContext(seed: 1);
         return SensorRows.Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Train));

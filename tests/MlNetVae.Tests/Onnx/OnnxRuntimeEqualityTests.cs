@@ -112,7 +112,7 @@ public class OnnxRuntimeEqualityTests
         float threshold = scores.Order().ElementAt(900);
         using var scorer = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Threshold: threshold, NamePrefix: "vae_")));
         Assert.That(scorer.Session.InputMetadata.Keys, Is.EqualTo(new[] { "vae_features" }));
-        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "vae_score", "vae_latent_mean", "vae_reconstruction", "vae_neg_elbo", "vae_predicted_label" }));
+        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "vae_score", "vae_latent_mean", "vae_reconstruction", "vae_neg_elbo", "vae_predicted_label", "vae_feature_contributions", "vae_latent_contribution" }));
         var labels = scorer.RunBool("vae_features", all, 14, "vae_predicted_label");
         Assert.That(labels, Is.EqualTo(scores.Select(s => s > threshold).ToArray()));
         Assert.That(labels.Count(l => l), Is.EqualTo(99));
@@ -123,7 +123,9 @@ public class OnnxRuntimeEqualityTests
     {
         var (model, _) = TestModels.Get(ModelKind.Bernoulli, trained: false);
         using var scorer = new Ort(OnnxExport.Scorer(model));
-        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "score", "latent_mean", "reconstruction", "neg_elbo" }));
+        Assert.That(scorer.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "score", "latent_mean", "reconstruction", "neg_elbo", "feature_contributions", "latent_contribution" }));
+        using (var plain = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Contributions: false))))
+            Assert.That(plain.Session.OutputMetadata.Keys, Is.EqualTo(new[] { "score", "latent_mean", "reconstruction", "neg_elbo" }), "a graph for scoring alone");
         Assert.That(scorer.Session.InputMetadata["features"].Dimensions, Is.EqualTo(new[] { -1, 12 }), "a dynamic batch dimension");
         Assert.That(scorer.Session.ModelMetadata.CustomMetadataMap["mlnetvae.score"], Is.EqualTo("corrected_neg_elbo"));
         Assert.That(() => OnnxExport.Scorer(model, new ScorerExportOptions(Score: AnomalyScore.LatentMahalanobis)), Throws.ArgumentException.With.Message.Contain("needs statistics of the training rows"));

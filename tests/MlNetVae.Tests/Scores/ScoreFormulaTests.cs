@@ -159,7 +159,7 @@ public class ScoreFormulaTests
         return d;
     }
 
-    private static double Standardized(double value, double[] train)
+    internal static double Standardized(double value, double[] train)
     {
         double mean = train.Average();
         return (value - mean) / Math.Sqrt(train.Average(v => (v - mean) * (v - mean)));

@@ -39,13 +39,8 @@ public class SmoothedScoreTests
     }
 
     /// <summary>Sum of squares of the residual raw - reconstruction, 3x3-smoothed or not, from the model's reconstructions.</summary>
-    private static double[] Errors(VaeModelParameters model, float[] rows, bool smoothed = true)
-    {
-        var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
-        var residual = rows.Select((v, i) => v - reconstruction[i]).ToArray();
-        var error = smoothed ? LocalMeanTests.Reference(residual, 2, 6, 5) : residual.Select(v => (double)v).ToArray();
-        return Enumerable.Range(0, rows.Length / D).Select(r => error.Skip(r * D).Take(D).Sum(v => v * v)).ToArray();
-    }
+    private static double[] Errors(VaeModelParameters model, float[] rows, bool smoothed = true) =>
+        [.. PixelErrors(model, rows, smoothed).Chunk(30).Select(pixels => pixels.Sum())];
 
     private static double[] StandardizedLogs(double[] values, double[] training)
     {
@@ -79,6 +74,61 @@ public class SmoothedScoreTests
         Assert.That(actualMultiscale.Take(10).Average(), Is.GreaterThan(actualMultiscale.Skip(10).Average() + 1), "the rows with a bright patch score higher");
     }
 
+    /// <summary>Per image and pixel, the residual squared (3x3-smoothed or not), its channels summed: [rows, 6 * 5].</summary>
+    private static double[] PixelErrors(VaeModelParameters model, float[] rows, bool smoothed)
+    {
+        var reconstruction = new VaeInference(model, 1).Reconstruct(rows);
+        var residual = rows.Select((v, i) => v - reconstruction[i]).ToArray();
+        var error = smoothed ? LocalMeanTests.Reference(residual, 2, 6, 5) : residual.Select(v => (double)v).ToArray();
+        int n = rows.Length / D;
+        var result = new double[n * 30];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < 2; c++)
+                for (int p = 0; p < 30; p++) result[r * 30 + p] += error[r * D + c * 30 + p] * error[r * D + c * 30 + p];
+        return result;
+    }
+
+    [Test]
+    public void TheAnomalyMapIsEachPixelsErrorOrItsShareOfTheStandardizedLogsAndPointsAtThePatch()
+    {
+        var (model, train, test) = Fitted();
+        int n = test.Length / D;
+        var (smoothedPixels, rawPixels) = (PixelErrors(model, test, smoothed: true), PixelErrors(model, test, smoothed: false));
+        var scorer = new AnomalyScorer(model, threads: 1);
+        var (error, pixelError) = (Errors(model, test), Errors(model, test, smoothed: false));
+        var zError = StandardizedLogs(error, Errors(model, train));
+        var zPixel = StandardizedLogs(pixelError, Errors(model, train, smoothed: false));
+        var zDistance = StandardizedLogs(scorer.Score(test, AnomalyScore.LatentMahalanobis), scorer.Score(train, AnomalyScore.LatentMahalanobis));
+        foreach (var score in ImageScores)
+        {
+            var (actualScore, map, latent) = ContributionTests.Managed(model, test, score);
+            Assert.That(map, Has.Length.EqualTo(n * 30), "one value per pixel, the two channels together");
+            for (int r = 0; r < n; r++)
+            {
+                // Each standardized log split by each pixel's share of its term, times the term's weight in the score.
+                var (smoothedFactor, pixelFactor, expectedLatent) = score switch
+                {
+                    AnomalyScore.SmoothedReconstructionError => (1, 0, 0),
+                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, zDistance[r]),
+                    _ => (zError[r] / error[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                };
+                Assert.That(latent[r], Is.EqualTo(expectedLatent).Within(1e-3), $"{score}, row {r}: latent part");
+                for (int p = 0; p < 30; p++)
+                {
+                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + rawPixels[r * 30 + p] * pixelFactor;
+                    Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(1e-3 * Math.Abs(expected) + 1e-6), $"{score}, row {r}, pixel {p}");
+                }
+            }
+            ContributionTests.AssertAddsUp(actualScore, map, latent, score.ToString());
+            // Rows 0..9 carry a bright 3x3 patch at rows 1..3, columns 1..3: the map's largest pixel lies in it.
+            for (int r = 0; r < 10; r++)
+            {
+                int top = map.AsSpan(r * 30, 30).IndexOf(map.AsSpan(r * 30, 30).ToArray().Max());
+                Assert.That(top / 5 is >= 1 and <= 3 && top % 5 is >= 1 and <= 3, Is.True, $"{score}, row {r}: the map peaks at pixel ({top / 5}, {top % 5})");
+            }
+        }
+    }
+
     [Test]
     public void OnnxRuntimeMatchesTheManagedScorer()
     {
@@ -87,10 +137,15 @@ public class SmoothedScoreTests
         foreach (var score in ImageScores)
         {
             using var ort = new Ort(OnnxExport.Scorer(model, new ScorerExportOptions(Score: score)));
-            var actual = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score)[OnnxNames.Score].Data;
+            var outputs = ort.Run(OnnxNames.Features, test, D, OnnxNames.Score, OnnxNames.FeatureContributions, OnnxNames.LatentContribution);
+            var actual = outputs[OnnxNames.Score].Data;
             var expected = scorer.Score(test, score);
             for (int r = 0; r < expected.Length; r++)
                 Assert.That(actual[r], Is.EqualTo(expected[r]).Within(1e-5 * (1 + Math.Abs(expected[r]))), $"{score}, row {r}");
+            var (_, map, latent) = ContributionTests.Managed(model, test, score);
+            Closeness.Assert(outputs[OnnxNames.FeatureContributions].Data, map, $"feature_contributions ({score})");
+            Closeness.Assert(outputs[OnnxNames.LatentContribution].Data, latent, $"latent_contribution ({score})");
+            ContributionTests.AssertAddsUp(actual, outputs[OnnxNames.FeatureContributions].Data, outputs[OnnxNames.LatentContribution].Data, $"ONNX Runtime, {score}");
         }
     }
 

@@ -163,7 +163,7 @@ internal class OptionCatalogTests
             (new VaeOptions { Device = "cuda", Backend = TrainingBackends.Managed }, nameof(VaeOptions.Device)),
             (new VaeOptions { Score = AnomalyScore.IwaeNll }, nameof(VaeOptions.Score)),
             (new VaeOptions { ScoreColumnName = " " }, nameof(VaeOptions.ScoreColumnName)),
-            (new VaeOptions { OutputColumns = (VaeColumns)64 }, nameof(VaeOptions.OutputColumns)),
+            (new VaeOptions { OutputColumns = (VaeColumns)128 }, nameof(VaeOptions.OutputColumns)),
             (new VaeOptions { Activation = (Activation)99 }, nameof(VaeOptions.Activation)),
             (new VaeOptions { CategoricalGroups = [(0, 1)] }, nameof(VaeOptions.CategoricalGroups)),
             (new VaeOptions { ConvChannels = [] }, nameof(VaeOptions.ConvChannels)),
