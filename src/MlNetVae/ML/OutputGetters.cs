@@ -14,10 +14,12 @@ internal static class OutputGetters
     /// </summary>
     public static ValueGetter<TValue> Create<TValue>(OutputColumn column, Func<float[]> values, Func<int> row, AnomalyThreshold threshold)
     {
+        // Optimized at their first call, as VaeCursor.MoveNext: they run once per row of an app's first pass.
         Delegate getter = column.Output.Kind switch
         {
             OutputKind.Single => (ValueGetter<float>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref float v) => v = values()[row()]),
-            OutputKind.Flag => (ValueGetter<bool>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref bool v) => v = threshold.IsAnomaly(values()[row()])),
+            OutputKind.Flag => (ValueGetter<bool>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref bool v) =>
+                v = threshold.IsAnomaly(values()[row()])),
             _ => (ValueGetter<VBuffer<float>>)([MethodImpl(MethodImplOptions.AggressiveOptimization)] (ref VBuffer<float> v) =>
             {
                 int width = ((VectorDataViewType)column.Type).Size;
