@@ -27,7 +27,10 @@ internal sealed class ReadAhead : IEnumerator<RowBlock>
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         for (int i = 0; i < Buffers; i++) _free.Add(new Block());
-        _reader = Task.Run(() => Read(source, shuffleSeed, _stop.Token));
+        // A thread of its own: the reader blocks while the buffers are full, and a cursor may wait on thread-pool work of
+        // its own (ML.NET's binary loader decodes on tasks), which a blocked pool thread on two cores would starve.
+        _reader = Task.Factory.StartNew(() => Read(source, shuffleSeed, _stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
     }
 
     public RowBlock Current => _current?.View ?? throw new InvalidOperationException("no block: call MoveNext first");
