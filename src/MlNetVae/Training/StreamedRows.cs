@@ -5,9 +5,10 @@ namespace MlNetVae.Training;
 /// <summary>
 /// Training rows read from an <see cref="IRowBlockSource"/> once per epoch, in bounded memory whatever their number.
 /// Each epoch asks the source for its own shuffled order (an ML.NET binary file reads its blocks in a random order),
-/// then passes the rows through a shuffle pool: a batch row is a random row of the pool, replaced by the next row
-/// read, so rows that were far apart in the data meet in one batch. Rows the <see cref="Holdout"/> rule picks are
-/// never trained on; the first epoch keeps a sample of them for the validation -ELBO.
+/// reads it on a background task a few blocks ahead of training (<see cref="ReadAhead"/>), then passes the rows
+/// through a shuffle pool: a batch row is a random row of the pool, replaced by the next row read, so rows that were
+/// far apart in the data meet in one batch. Rows the <see cref="Holdout"/> rule picks are never trained on; the first
+/// epoch keeps a sample of them for the validation -ELBO.
 /// </summary>
 internal sealed class StreamedRows : ITrainingRows
 {
@@ -18,7 +19,7 @@ internal sealed class StreamedRows : ITrainingRows
     private readonly float[] _pool; // (capacity, D)
     private readonly int _capacity;
     private readonly HeldOutSample? _heldOut;
-    private IEnumerator<RowBlock>? _blocks;
+    private ReadAhead? _blocks;
     private RowBlock _block;
     private int _inBlock, _pooled, _epoch;
     private long _trained;
@@ -55,7 +56,7 @@ internal sealed class StreamedRows : ITrainingRows
     {
         _blocks?.Dispose();
         _epoch++;
-        _blocks = _source.Read((int)(rng.NextUInt64() >> 33), _cancellation).GetEnumerator();
+        _blocks = new ReadAhead(_source, (int)(rng.NextUInt64() >> 33), _cancellation);
         (_block, _inBlock, _pooled, _trained, RowsRead) = (default, 0, 0, 0, 0);
         while (_pooled < _capacity && NextRow() is { IsEmpty: false } row)
             row.CopyTo(_pool.AsSpan(_pooled++ * _d, _d));
@@ -89,6 +90,7 @@ internal sealed class StreamedRows : ITrainingRows
             {
                 if (_blocks is null || !_blocks.MoveNext())
                 {
+                    _blocks?.Dispose();
                     _blocks = null;
                     if (_trained != TrainRows) throw Changed();
                     return [];

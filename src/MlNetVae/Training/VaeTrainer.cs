@@ -53,7 +53,8 @@ internal static class VaeTrainer
         var initial = spec.Initialize(statistics, spec.Options.Seed!.Value);
         long trainRows = firstPass.Count - firstPass.HeldOut;
         if (trainRows < 1) throw new ArgumentException($"{firstPass.Count} rows leave none for training after the validation split");
-        // Half the budget shuffles, a quarter holds the validation sample; the rest is left for the source's own buffers.
+        // Half the budget shuffles, a quarter holds the validation sample; the rest is left for the source's own buffers
+        // and the blocks read ahead (ReadAhead.Buffers blocks, 256 KB each from an IDataView).
         long budget = (long)options.MemoryBudgetMegabytes << 20;
         using var data = new StreamedRows(source, trainRows, options.ValidationFraction, options.Seed!.Value, budget / 2, budget / 4, cancellationToken);
         return Train(spec, initial, data, progress, cancellationToken);
