@@ -108,15 +108,21 @@ public class PipelineTests
         Assert.That(fitted.NarrowColumn, Does.StartWith("ArgumentOutOfRangeException: column 'Features' has 3 slots; the model was trained on 4"));
     }
 
+    /// <summary>The managed pipeline saved with mlContext.Model.Save and loaded back with mlContext.Model.Load.</summary>
+    private static ITransformer SavedAndLoaded(MLContext ml)
+    {
+        using var stream = new MemoryStream();
+        ml.Model.Save(Managed.Value, ml.Data.LoadFromEnumerable(Train).Schema, stream);
+        stream.Position = 0;
+        return ml.Model.Load(stream, out _);
+    }
+
     /// <summary>Without the restoring call, ML.NET's loader alone still refuses a row that is not finite, naming the slot, instead of scoring it.</summary>
     [Test]
     public void ALoadedPipelineRefusesANaNOrInfiniteRowInsteadOfScoringIt()
     {
         var ml = new MLContext(seed: 1);
-        using var stream = new MemoryStream();
-        ml.Model.Save(Managed.Value, ml.Data.LoadFromEnumerable(Train).Schema, stream);
-        stream.Position = 0;
-        var loaded = ml.Model.Load(stream, out _);
+        var loaded = SavedAndLoaded(ml);
         foreach (var (row, slot, value) in new[] { (Test[0] with { B = float.NaN }, 1, "NaN"), (Test[0] with { D = float.PositiveInfinity }, 3, "Infinity") })
         {
             var view = loaded.Transform(ml.Data.LoadFromEnumerable([row]));
@@ -136,10 +142,7 @@ public class PipelineTests
     public void ALoadedModelIsReThresholded()
     {
         var ml = new MLContext(seed: 1);
-        using var stream = new MemoryStream();
-        ml.Model.Save(Managed.Value, ml.Data.LoadFromEnumerable(Train).Schema, stream);
-        stream.Position = 0;
-        var loaded = ml.Model.Load(stream, out _);
+        var loaded = SavedAndLoaded(ml);
         var test = ml.Data.LoadFromEnumerable(Test);
         var scores = loaded.Transform(test).GetColumn<float>("Score").ToArray();
         float threshold = scores.Order().ElementAt(scores.Length / 2);
