@@ -15,8 +15,9 @@ namespace MlNetVae.Benchmarks;
 /// budget) on the same file and prints test AUROC and -ELBO per seed (and, with --sorted, also in passes over a view
 /// that cannot shuffle, where only the pool mixes the rows);
 /// <c>stream read --data PATH [--rounds 3]</c> times passes that only read the file, in order and shuffled;
-/// <c>stream speed [--rows 1000000] [--rounds 3] [--epochs 2] [--unshuffled]</c> times both side by side, alternating
-/// (with --unshuffled, in passes through a view that cannot shuffle: what the file's own shuffled order costs).
+/// <c>stream speed [--rows 1000000] [--rounds 3] [--epochs 2] [--uncached [--unshuffled]]</c> times both side by side,
+/// alternating (with --uncached, passes that read the file again instead of the disk cache, <see cref="VaeOptions.DiskCache"/>;
+/// with --unshuffled too, through a view that cannot shuffle: what the file's own shuffled order costs).
 /// </summary>
 public static class StreamBenchmark
 {
@@ -46,7 +47,7 @@ public static class StreamBenchmark
                 Read(Arg("--data", ""), int.Parse(Arg("--rounds", "3")));
                 break;
             case "speed":
-                Speed(rows, int.Parse(Arg("--rounds", "3")), int.Parse(Arg("--epochs", "2")), args.Contains("--unshuffled"));
+                Speed(rows, int.Parse(Arg("--rounds", "3")), int.Parse(Arg("--epochs", "2")), args.Contains("--uncached"), args.Contains("--unshuffled"));
                 break;
             default:
                 throw new ArgumentException("usage: stream make|fit|quality|speed (see StreamBenchmark.cs)");
@@ -141,7 +142,7 @@ public static class StreamBenchmark
     }
 
     /// <summary>Fit in memory and in passes on one file, alternating, a fresh estimator each time.</summary>
-    private static void Speed(long rows, int rounds, int epochs, bool unshuffled)
+    private static void Speed(long rows, int rounds, int epochs, bool uncached, bool unshuffled)
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnetvae-stream-{Environment.ProcessId}.idv");
         Save(new WideTable(rows, 0.01, seed: 1), path);
@@ -151,7 +152,7 @@ public static class StreamBenchmark
         {
             var clock = Stopwatch.StartNew();
             var data = unshuffled && budget == StreamedBudget ? new Unshuffled(file) : file;
-            var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, Seed = 1, MemoryBudgetMegabytes = budget }).Fit(data);
+            var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, Seed = 1, MemoryBudgetMegabytes = budget, DiskCache = !uncached }).Fit(data);
             return (model.Training!.SamplesPerSecond, rows * epochs / clock.Elapsed.TotalSeconds);
         }
         Time(StreamedBudget);

@@ -48,18 +48,17 @@ internal static class TrainCommand
             if (dataset.ImageShape is var (h, w) && options.ImageShape is null) options = options with { ImageShape = [1, h, w] };
 
             var estimator = console.Estimator(options);
-            // Rows beyond the memory budget train in passes; a binary copy spares each pass the parsing, and shuffles.
+            // Rows beyond the memory budget train in passes over a copy of the rows in a temporary file, in the model's
+            // folder rather than a temporary folder that may be small or held in memory.
+            estimator.CacheFolder = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             long bytes = (dataset.Rows ?? 0) * dataset.Features * 4L;
-            bool copy = bytes > (long)options.MemoryBudgetMegabytes << 20;
-            if (copy)
+            string passes = options.DiskCache ? $"over a copy of the rows in a temporary file in {estimator.CacheFolder}, gone at the end" : "over the file";
+            if (bytes > (long)options.MemoryBudgetMegabytes << 20)
                 console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"mlnetvae: {dataset.Rows:N0} rows x {dataset.Features:N0} features ({bytes / 1048576.0:N0} MB as float32) exceed " +
-                    $"--memory-budget {options.MemoryBudgetMegabytes} MB: training in passes over a binary copy beside {outPath}, deleted at the end"));
-            var model = TrainingReporter.Run(console, options.Epochs, progress =>
-            {
-                using var rows = copy ? BinaryCopy.Write(dataset, outPath, options.Epochs, progress, console.Cancellation) : null;
-                return estimator.Fit(rows?.View ?? dataset.View, progress, console.Cancellation);
-            }).WithMetadata(ModelMetadata.For(dataset));
+                    $"--memory-budget {options.MemoryBudgetMegabytes} MB: training in passes {passes}"));
+            var model = TrainingReporter.Run(console, options.Epochs, progress => estimator.Fit(dataset.View, progress, console.Cancellation))
+                .WithMetadata(ModelMetadata.For(dataset));
             // A signal that arrived after the last step, even one the training loop never saw, stops the save.
             ModelFile.Save(model, outPath, key, console.Cancellation);
 

@@ -38,6 +38,9 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
     /// <summary>The options, with the seed drawn from the MLContext when they left it unset.</summary>
     public VaeOptions Options { get; }
 
+    /// <summary>Where <see cref="VaeOptions.DiskCache"/> puts its file: the system's temporary folder unless the CLI sets the model's.</summary>
+    internal string CacheFolder { get; set; } = Path.GetTempPath();
+
     /// <summary>Reads the feature column, trains, and calibrates the threshold.</summary>
     public VaeTransformer Fit(IDataView input) => Fit(input, null, CancellationToken.None);
 
@@ -48,9 +51,11 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
     /// </summary>
     /// <remarks>
     /// Rows that fit in <see cref="VaeOptions.MemoryBudgetMegabytes"/> are read once and trained on in memory. More are
-    /// trained on in passes over <paramref name="input"/>, so its cursors must give the same rows every time: one pass
-    /// for the feature statistics, one per epoch through a shuffle pool, and one or two to fit the score statistics
-    /// and set the threshold.
+    /// trained on in passes: one pass over <paramref name="input"/> for the feature statistics, one per epoch through a
+    /// shuffle pool, and one or two to fit the score statistics and set the threshold. With
+    /// <see cref="VaeOptions.DiskCache"/> (the default) the first pass also copies the rows to a temporary file, which
+    /// the other passes read; without it they read <paramref name="input"/> again, so its cursors must give the same
+    /// rows every time.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or not a known-size Single vector.</exception>
     /// <exception cref="ArgumentException">Too few rows to train or to set the threshold.</exception>
@@ -65,11 +70,13 @@ public sealed class VaeEstimator : IEstimator<VaeTransformer>
         var column = VaeSchema.FeatureColumn(input.Schema, Options.FeatureColumnName, null);
         var source = new DataViewBlocks(input, column);
         var logged = new EpochLog(channel, progress);
-        var firstPass = FirstPass.Read(source, Options, progress, cancellationToken);
+        var firstPass = FirstPass.Read(source, Options, Options.DiskCache ? () => RowCacheFile.Create(CacheFolder, source.Features) : null, progress,
+            cancellationToken);
+        using var cache = firstPass.Cache;
         CheckRowCount(firstPass.Count, channel);
         var (model, result, threshold) = firstPass.Rows is { } rows
             ? InMemory(rows, source.Features, logged, channel, cancellationToken)
-            : Streamed(source, firstPass, logged, channel, cancellationToken);
+            : Streamed((IRowBlockSource?)cache ?? source, firstPass, logged, channel, cancellationToken);
         string passes = firstPass.Rows is null ? " in passes" : "";
         channel.Info(MessageSensitivity.None, $"trained {result.History.Count} epochs on {firstPass.Count} rows{passes} in {result.Seconds:F1} s; " +
             $"threshold {threshold.Value:G6} ({threshold.Method}, {threshold.Fraction:G3})");

@@ -5,11 +5,12 @@ namespace MlNetVae.Training;
 
 /// <summary>
 /// One pass over an <see cref="IRowBlockSource"/> read on a background task while the blocks already read are trained
-/// on: reading a row (a cursor's decompression and densifying) costs about a third of training it, and overlapped it
-/// costs little. The reader copies each block into one of <see cref="Buffers"/> buffers of its own (the source reuses
-/// its buffers), at most <see cref="Buffers"/> - 1 blocks ahead of the one the consumer holds. Blocks arrive in the
-/// order the source gives them, so what is trained on is what a serial read gives, bit for bit; a failure of the
-/// source (bad data, cancellation between blocks) surfaces at the block where a serial read would meet it.
+/// on: reading a row from an IDataView (a cursor's decompression and densifying) costs about a third of training it,
+/// and overlapped it costs less (reading the <see cref="RowCacheFile"/> costs little either way). The reader copies
+/// each block into one of <see cref="Buffers"/> buffers of its own (the source reuses its buffers), at most
+/// <see cref="Buffers"/> - 1 blocks ahead of the one the consumer holds. Blocks arrive in the order the source gives
+/// them, so what is trained on is what a serial read gives, bit for bit; a failure of the source (bad data,
+/// cancellation between blocks) surfaces at the block where a serial read would meet it.
 /// </summary>
 internal sealed class ReadAhead : IEnumerator<RowBlock>
 {

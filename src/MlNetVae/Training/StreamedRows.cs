@@ -4,7 +4,8 @@ namespace MlNetVae.Training;
 
 /// <summary>
 /// Training rows read from an <see cref="IRowBlockSource"/> once per epoch, in bounded memory whatever their number.
-/// Each epoch asks the source for its own shuffled order (an ML.NET binary file reads its blocks in a random order),
+/// Each epoch asks the source for its own shuffled order (the <see cref="RowCacheFile"/> reads its chunks in a random
+/// order, and so does an ML.NET binary file its blocks),
 /// reads it on a background task a few blocks ahead of training (<see cref="ReadAhead"/>), then passes the rows
 /// through a shuffle pool: a batch row is a random row of the pool, replaced by the next row read, so rows that were
 /// far apart in the data meet in one batch. Rows the <see cref="Holdout"/> rule picks are never trained on; the first
