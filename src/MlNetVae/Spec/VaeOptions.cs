@@ -123,9 +123,10 @@ public sealed record VaeOptions
 
     /// <summary>
     /// Megabytes of training rows <c>Fit</c> may hold in memory. Data that fits is read once and trained on in memory.
-    /// Larger data trains in passes over the IDataView, in memory bounded by this setting whatever the row count: a
-    /// first pass fits the feature statistics, each epoch reads the rows again through a shuffle pool of half this
-    /// size (with a quarter for the validation rows), and a scoring pass sets the threshold.
+    /// Larger data trains in passes, in memory bounded by this setting whatever the row count: a first pass over the
+    /// IDataView fits the feature statistics (and copies the rows to disk, <see cref="DiskCache"/>), each epoch reads
+    /// the rows again through a shuffle pool of half this size (with a quarter for the validation rows), and a scoring
+    /// pass sets the threshold.
     /// </summary>
     [Option("memory-budget", "megabytes of training rows held in memory; larger data trains in passes over the data, in memory bounded by this",
         Min = 1, Max = 1 << 20)]
