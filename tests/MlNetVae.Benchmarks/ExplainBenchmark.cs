@@ -18,12 +18,15 @@ namespace MlNetVae.Benchmarks;
 /// how often the anomaly map's largest pixel lies inside the patch (and within one pixel of it, the map being 3x3-smoothed),
 /// for all patched images, for those whose patch changes its pixels by at least 0.25 on average (a bright square on a
 /// white shirt changes nothing) and for those the model flags (above the default threshold): for the images' default
-/// score, then for the other scores with a feature part.
+/// score, then for the other scores with a feature part. <c>--dump DIR</c> writes, per class, the model's outputs on its
+/// training images, on the 10,000 test images and on both kinds of patched images, with the patches' places
+/// (<see cref="RowDump.Outputs"/>), for offline study of candidate maps (tests/reference/anomaly_map_study.py); it
+/// prints the default score only.
 /// <c>explain --cost</c>: what the contribution columns cost the transform of the <c>transform</c> mode (10,000 Fashion-MNIST
 /// test images, 784-400-20): fitted with and without them, reading Score only or the contributions too, the loaded model
 /// (ONNX Runtime computes every output of its graph), and CreateEnumerable of every column; rounds alternate.
 /// Usage: <c>explain [--tables [--seeds N] [--numeric N] [--categorical N] [--train N]] [--images [--classes 0,1,..] [--epochs N]
-/// [--figures DIR]] [--cost [--rounds N]]</c>; with neither --tables nor --images nor --cost, tables and images.
+/// [--figures DIR] [--dump DIR]] [--cost [--rounds N]]</c>; with neither --tables nor --images nor --cost, tables and images.
 /// </summary>
 public static class ExplainBenchmark
 {
@@ -142,6 +145,7 @@ public static class ExplainBenchmark
         var classes = (args.SkipWhile(a => a != "--classes").Skip(1).FirstOrDefault() ?? "0,1,2,3,4,5,6,7,8,9").Split(',').Select(int.Parse).ToArray();
         string? figures = args.SkipWhile(a => a != "--figures").Skip(1).FirstOrDefault();
         if (figures is not null) Directory.CreateDirectory(figures);
+        string? dump = args.SkipWhile(a => a != "--dump").Skip(1).FirstOrDefault();
         var options = new VaeOptions { ImageShape = [1, Side, Side], Epochs = Int(args, "--epochs", 40) };
         var (trainImages, trainLabels) = FashionMnist.Train();
         var (testImages, testLabels) = FashionMnist.Test();
@@ -156,10 +160,23 @@ public static class ExplainBenchmark
             var scorer = new AnomalyScorer(model.WithScoreStatistics(StatisticsFitter.Fit(model, train, scores, Compute.Shared(0))));
             var test = FashionMnist.Rows(testImages, testLabels, l => l == c);
             var others = FashionMnist.Rows(testImages, testLabels, l => l != c);
+            string? folder = dump is null ? null : Path.Combine(dump, $"class{c}");
+            if (folder is not null)
+            {
+                RowDump.Outputs(folder, "train", scorer, train);
+                RowDump.Outputs(folder, "test", scorer, testImages);
+                RowDump.Npy(Path.Combine(folder, "test_labels.npy"), testLabels.Select(l => (float)l).ToArray(), [testLabels.Length]);
+            }
             foreach (var kind in new[] { "bright square", "piece of another class" })
             {
                 var (patched, places) = Pasted(test, others, kind == "bright square", seed: 100 + c);
-                foreach (var score in scores)
+                if (folder is not null)
+                {
+                    string part = kind == "bright square" ? "square" : "piece";
+                    RowDump.Outputs(folder, part, scorer, patched);
+                    RowDump.Npy(Path.Combine(folder, $"{part}_places.npy"), places.SelectMany(p => new float[] { p.Row, p.Column }).ToArray(), [places.Length, 2]);
+                }
+                foreach (var score in dump is null ? scores : [byDefault])
                 {
                     // Flagged: above the default threshold, the 90th percentile of the training images' scores (Contamination 0.1).
                     double cut = scorer.Score(train, score).Order().ElementAt(train.Length / Pixels * 9 / 10);

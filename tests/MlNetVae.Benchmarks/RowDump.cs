@@ -9,7 +9,8 @@ namespace MlNetVae.Benchmarks;
 /// The anomaly harness's <c>--dump</c>: a trained model's per-row outputs on its training and test rows, as NumPy .npy
 /// files (float32, row-major) for offline analysis of candidate scores: {train,test}_{x,mean,logvar,recon}.npy (rows,
 /// posterior means and log-variances, reconstructions in raw units), test_anomalous.npy, and the model's state dict
-/// tensors the scores read (input.mean, input.scale, the likelihood's per-pixel log-variance) as state_*.npy.
+/// tensors the scores read (input.mean, input.scale, the likelihood's per-pixel log-variance) as state_*.npy. The
+/// explain harness's <c>--dump</c> writes its rows' outputs with <see cref="Outputs"/>.
 /// </summary>
 internal static class RowDump
 {
@@ -19,8 +20,7 @@ internal static class RowDump
         foreach (var (part, rows) in new[] { ("train", train), ("test", test) })
         {
             int n = rows.Length / model.Features;
-            var buffers = new ScorerBuffers(model, n, [VaeOutput.LatentMean, VaeOutput.LatentLogVar, VaeOutput.Reconstruction]);
-            new ManagedRunner(model, MlNetVae.Engine.Compute.Default).Score(rows, n, null, buffers);
+            var buffers = Run(model, rows, [VaeOutput.LatentMean, VaeOutput.LatentLogVar, VaeOutput.Reconstruction]);
             Npy(Path.Combine(folder, $"{part}_x.npy"), rows, [n, model.Features]);
             Npy(Path.Combine(folder, $"{part}_mean.npy"), buffers.For(VaeOutput.LatentMean), [n, model.LatentSize]);
             Npy(Path.Combine(folder, $"{part}_logvar.npy"), buffers.For(VaeOutput.LatentLogVar), [n, model.LatentSize]);
@@ -31,7 +31,32 @@ internal static class RowDump
             Npy(Path.Combine(folder, $"state_{t.Name}.npy"), model.SharedState[t.Name].Data, t.Shape);
     }
 
-    private static void Npy(string path, float[] data, int[] shape)
+    /// <summary>
+    /// For issue 21's offline study of anomaly maps: <paramref name="rows"/> and the model's outputs on them as
+    /// {part}_{x,recon,d2}.npy (reconstructions in raw units, d2 the squared latent Mahalanobis distance).
+    /// </summary>
+    public static void Outputs(string folder, string part, AnomalyScorer scorer, float[] rows)
+    {
+        Directory.CreateDirectory(folder);
+        var model = scorer.Model;
+        int n = rows.Length / model.Features;
+        var buffers = Run(model, rows, [VaeOutput.Reconstruction]);
+        Npy(Path.Combine(folder, $"{part}_x.npy"), rows, [n, model.Features]);
+        Npy(Path.Combine(folder, $"{part}_recon.npy"), buffers.For(VaeOutput.Reconstruction), [n, model.Features]);
+        Npy(Path.Combine(folder, $"{part}_d2.npy"), scorer.Score(rows, AnomalyScore.LatentMahalanobis).Select(v => (float)v).ToArray(), [n]);
+    }
+
+    /// <summary>The model's <paramref name="outputs"/> on <paramref name="rows"/> (flat [rows, D], raw units).</summary>
+    private static ScorerBuffers Run(VaeModelParameters model, float[] rows, VaeOutput[] outputs)
+    {
+        int n = rows.Length / model.Features;
+        var buffers = new ScorerBuffers(model, n, outputs);
+        new ManagedRunner(model, MlNetVae.Engine.Compute.Default).Score(rows, n, null, buffers);
+        return buffers;
+    }
+
+    /// <summary>Writes <paramref name="data"/> as a float32 .npy array of <paramref name="shape"/>.</summary>
+    public static void Npy(string path, float[] data, int[] shape)
     {
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}{(shape.Length == 1 ? "," : "")}), }}";
         header = header.PadRight((header.Length + 11 + 63) / 64 * 64 - 11) + "\n"; // magic, version and length take 10 bytes: data starts 64-aligned
