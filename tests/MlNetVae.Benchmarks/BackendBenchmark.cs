@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlNetVae.Spec;
+using MlNetVae.TorchSharp;
 using MlNetVae.Training;
 
 namespace MlNetVae.Benchmarks;
@@ -38,6 +39,7 @@ public static class BackendBenchmark
             ? VaeTrainingBenchmark.ImageOptions(epochs, threads)
             : VaeTrainingBenchmark.ReferenceOptions(epochs, threads);
         Console.WriteLine($"{(conv ? "the default image model" : "the reference VAE")}, {threads} threads, rounds of one epoch over {rows:N0} images");
+        TorchSharpBackend.Register(); // as an app that uses the MlNetVae.TorchSharp package does, once
         var torch = managed with { Backend = "torchsharp", Device = "cpu" };
         var peaks = MachineLimit.Measure();
         double flops = MachineLimit.TrainingFlopsPerSample(VaeTrainingBenchmark.Spec(managed, train));
