@@ -45,21 +45,6 @@ internal sealed class FirstPass
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        RowCacheFile? cache = null;
-        try
-        {
-            return Read(source, options, createCache, ref cache, progress, cancellationToken);
-        }
-        catch
-        {
-            cache?.Dispose();
-            throw;
-        }
-    }
-
-    private static FirstPass Read(IRowBlockSource source, VaeOptions options, Func<RowCacheFile>? createCache, ref RowCacheFile? cache,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-    {
         int d = source.Features;
         long budget = (long)options.MemoryBudgetMegabytes << 20;
         bool Fits(long rows) => rows * d * 4 <= budget && rows * d <= Array.MaxLength;
@@ -68,62 +53,65 @@ internal sealed class FirstPass
         var all = source.RowCount is long n && Fits(n) ? new float[n * d] : null;
         var allKeys = all is not null && createCache is not null ? new ulong[all.Length / d] : null;
         var blocks = all is null && source.RowCount is null ? new List<RowBlock>() : null;
-        var moments = all is null && blocks is null ? Streaming(createCache, ref cache, d, options) : null;
-        long count = 0, heldOut = 0;
-        var clock = Stopwatch.StartNew();
-        foreach (var block in source.Read(null, cancellationToken))
+        FeatureMoments? moments = null;
+        RowCacheFile? cache = null;
+        // From here on the statistics stream, and the rows go to a new cache when one is wanted.
+        void StartStreaming() => (moments, cache) = (new FeatureMoments(d, options), createCache?.Invoke());
+        void Keep(RowBlock block)
         {
-            var rows = block.Rows.Span;
-            if (moments is null && (!Fits(count + block.Count) || all is not null && (count + block.Count) * d > all.Length))
+            moments!.Add(block.Rows.Span);
+            cache?.Append(block);
+        }
+        try
+        {
+            if (all is null && blocks is null) StartStreaming();
+            long count = 0, heldOut = 0;
+            var clock = Stopwatch.StartNew();
+            foreach (var block in source.Read(null, cancellationToken))
             {
-                // Past the budget (or past a row count the source announced): the statistics stream from here on.
-                moments = Streaming(createCache, ref cache, d, options);
-                if (all is not null)
-                    Keep(moments, cache, new RowBlock(all.AsMemory(0, (int)(count * d)), allKeys.AsMemory(0, allKeys is null ? 0 : (int)count)));
-                foreach (var kept in blocks ?? []) Keep(moments, cache, kept);
-                (all, allKeys, blocks) = (null, null, null);
+                var rows = block.Rows.Span;
+                if (moments is null && (!Fits(count + block.Count) || all is not null && (count + block.Count) * d > all.Length))
+                {
+                    // Past the budget (or past a row count the source announced): the statistics stream from here on.
+                    StartStreaming();
+                    if (all is not null) Keep(new RowBlock(all.AsMemory(0, (int)(count * d)), allKeys.AsMemory(0, allKeys is null ? 0 : (int)count)));
+                    foreach (var kept in blocks ?? []) Keep(kept);
+                    (all, allKeys, blocks) = (null, null, null);
+                }
+                if (moments is not null) Keep(block);
+                else if (all is not null)
+                {
+                    rows.CopyTo(all.AsSpan((int)(count * d)));
+                    if (allKeys is not null) block.Keys.Span.CopyTo(allKeys.AsSpan((int)count));
+                }
+                else blocks!.Add(new RowBlock(rows.ToArray(), createCache is null ? default : block.Keys.ToArray()));
+                if (options.ValidationFraction > 0)
+                    foreach (ulong key in block.Keys.Span)
+                        if (Holdout.IsHeldOut(key, options.Seed!.Value, options.ValidationFraction)) heldOut++;
+                long before = count;
+                count += block.Count;
+                if (progress is not null && count / ReportEveryRows > before / ReportEveryRows)
+                    progress.Report(TrainingProgress.OfPass(TrainingPhase.Reading, options.Epochs, count, clock.Elapsed));
             }
-            if (moments is not null) Keep(moments, cache, block);
-            else if (all is not null)
+            if (moments is not null)
             {
-                rows.CopyTo(all.AsSpan((int)(count * d)));
-                if (allKeys is not null) block.Keys.Span.CopyTo(allKeys.AsSpan((int)count));
+                cache?.Complete();
+                return new FirstPass(null, count, heldOut, moments, cache);
             }
-            else blocks!.Add(new RowBlock(rows.ToArray(), createCache is null ? default : block.Keys.ToArray()));
-            if (options.ValidationFraction > 0)
-                foreach (ulong key in block.Keys.Span)
-                    if (Holdout.IsHeldOut(key, options.Seed!.Value, options.ValidationFraction)) heldOut++;
-            long before = count;
-            count += block.Count;
-            if (progress is not null && count / ReportEveryRows > before / ReportEveryRows)
-                progress.Report(TrainingProgress.OfPass(TrainingPhase.Reading, options.Epochs, count, clock.Elapsed));
+            if (all is not null) return new FirstPass(all.AsMemory(0, (int)(count * d)), count, heldOut, null, null);
+            var joined = new float[count * d];
+            int at = 0;
+            foreach (var kept in blocks!)
+            {
+                kept.Rows.CopyTo(joined.AsMemory(at));
+                at += kept.Rows.Length;
+            }
+            return new FirstPass(joined, count, heldOut, null, null);
         }
-        if (moments is not null)
+        catch
         {
-            cache?.Complete();
-            return new FirstPass(null, count, heldOut, moments, cache);
+            cache?.Dispose();
+            throw;
         }
-        if (all is not null) return new FirstPass(all.AsMemory(0, (int)(count * d)), count, heldOut, null, null);
-        var joined = new float[count * d];
-        int at = 0;
-        foreach (var kept in blocks!)
-        {
-            kept.Rows.CopyTo(joined.AsMemory(at));
-            at += kept.Rows.Length;
-        }
-        return new FirstPass(joined, count, heldOut, null, null);
-    }
-
-    /// <summary>From here on the statistics stream, and the rows go to a new cache when one is wanted.</summary>
-    private static FeatureMoments Streaming(Func<RowCacheFile>? createCache, ref RowCacheFile? cache, int d, VaeOptions options)
-    {
-        cache = createCache?.Invoke();
-        return new FeatureMoments(d, options);
-    }
-
-    private static void Keep(FeatureMoments moments, RowCacheFile? cache, RowBlock block)
-    {
-        moments.Add(block.Rows.Span);
-        cache?.Append(block);
     }
 }
