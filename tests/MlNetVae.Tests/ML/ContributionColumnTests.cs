@@ -22,7 +22,7 @@ public sealed class ExplainedPrediction
 /// </summary>
 public class ContributionColumnTests
 {
-    private static readonly SensorRow[] Train = PipelineTests.Train, Test = PipelineTests.Test;
+    private static readonly SensorRow[] Test = PipelineTests.Test;
     private static readonly Lazy<ITransformer> Explained = new(() => PipelineTests.Fit(SensorRows.Tiny with { OutputColumns = VaeColumns.All }));
 
     [Test]
@@ -85,9 +85,7 @@ public class ContributionColumnTests
         var model = Explained.Value;
         using var files = new Files();
         var ml = new MLContext(seed: 1);
-        var training = ml.Data.LoadFromEnumerable(Train);
-        ml.Model.Save(model, training.Schema, files["model.zip"]);
-        SensorRows.WriteTsv(files["test.tsv"], Test);
+        var training = PipelineTests.SaveWithTheTestRows(ml, model, files);
         var here = ViewDump.Of(model.Transform(ViewDump.LoadTsv(ml, files["test.tsv"], training.Schema)));
         double threshold = SensorRows.Vae(model).Threshold.Value;
 

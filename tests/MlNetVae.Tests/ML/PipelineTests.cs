@@ -53,9 +53,7 @@ public class PipelineTests
         var model = inference == InferenceEngine.Managed ? Managed.Value : Onnx.Value;
         using var files = new Files();
         var ml = new MLContext(seed: 1);
-        var training = ml.Data.LoadFromEnumerable(Train);
-        ml.Model.Save(model, training.Schema, files["model.zip"]);
-        SensorRows.WriteTsv(files["test.tsv"], Test);
+        var training = SaveWithTheTestRows(ml, model, files);
 
         var (code, stdout, stderr) = ChildProcess.TestWriter(120, "dump", files["model.zip"], files["test.tsv"]);
         Assert.That(code, Is.EqualTo(0), stderr);
@@ -81,9 +79,7 @@ public class PipelineTests
         var model = Managed.Value;
         using var files = new Files();
         var ml = new MLContext(seed: 1);
-        var training = ml.Data.LoadFromEnumerable(Train);
-        ml.Model.Save(model, training.Schema, files["model.zip"]);
-        SensorRows.WriteTsv(files["test.tsv"], Test);
+        var training = SaveWithTheTestRows(ml, model, files);
         SensorRows.WriteTsv(files["nan.tsv"], [Test[0] with { B = float.NaN }, .. Test[1..4]]);
         SensorRows.WriteTsv(files["inf.tsv"], [.. Test[..2], Test[2] with { C = float.NegativeInfinity }]);
         string[] bad = [files["nan.tsv"], files["inf.tsv"]];
@@ -109,6 +105,18 @@ public class PipelineTests
     }
 
     /// <summary>The managed pipeline saved with mlContext.Model.Save and loaded back with mlContext.Model.Load.</summary>
+    /// <summary>
+    /// Saves <paramref name="model"/> as files["model.zip"] and <see cref="Test"/> as files["test.tsv"], what a child
+    /// process reads back; returns the view the model was saved with (the training rows) for reading the TSV here.
+    /// </summary>
+    internal static IDataView SaveWithTheTestRows(MLContext ml, ITransformer model, Files files)
+    {
+        var training = ml.Data.LoadFromEnumerable(Train);
+        ml.Model.Save(model, training.Schema, files["model.zip"]);
+        SensorRows.WriteTsv(files["test.tsv"], Test);
+        return training;
+    }
+
     private static ITransformer SavedAndLoaded(MLContext ml)
     {
         using var stream = new MemoryStream();
