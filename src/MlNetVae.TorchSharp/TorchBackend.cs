@@ -18,7 +18,7 @@ internal sealed class TorchBackend : ITrainingBackend
     private readonly Dictionary<string, Tensor> _tensors = new(StringComparer.Ordinal);
     private readonly List<Parameter> _parameters = [];
     private readonly TorchOps _ops;
-    private readonly optim.Optimizer _adam;
+    private readonly Adam _adam;
     private readonly float _freeBits;
 
     /// <summary>A backend on <paramref name="device"/> starting from <paramref name="initial"/>; libtorch must be loaded.</summary>
@@ -51,9 +51,10 @@ internal sealed class TorchBackend : ITrainingBackend
     /// <summary>The device the tensors live on.</summary>
     public Device Device => _device;
 
-    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight)
+    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight, float learningRate)
     {
         using var scope = NewDisposeScope();
+        foreach (var group in _adam.ParamGroups) group.LearningRate = learningRate; // as a PyTorch scheduler sets a group's lr
         _adam.zero_grad();
         var e = Elbo.Record(_ops, _spec, Upload(batch, rows, _spec.Features), Upload(noise, rows, _spec.LatentSize), klWeight, _freeBits);
         // One device-to-host transfer for the three numbers, which also decides whether to step.

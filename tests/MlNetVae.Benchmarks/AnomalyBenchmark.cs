@@ -49,9 +49,7 @@ public static class AnomalyBenchmark
         int digitSplits = int.Parse(Option(args, "--digit-splits", "3"), CultureInfo.InvariantCulture);
         string? dump = args.Contains("--dump") ? Option(args, "--dump", "") : null;
         var scores = args.Contains("--scores") ? Option(args, "--scores", "").Split(',').Select(Enum.Parse<AnomalyScore>).ToArray() : Enum.GetValues<AnomalyScore>();
-        var settings = args.Zip(args.Skip(1)).Where(p => p.First == "--set").Select(p => p.Second.Split('=', 2))
-            .Select(p => OptionCatalog.All.Single(o => o.Attribute.Flag == p[0]) is var info ? (info, OptionCatalog.Parse(info, p[1])) : default);
-        var options = OptionCatalog.With(new VaeOptions(), settings);
+        var options = SetFlags.Apply(args, new VaeOptions());
         bool dense = args.Contains("--dense");
         VaeOptions ForImages(int[] shape) => dense ? options : options with { ImageShape = options.ImageShape ?? shape };
         Console.WriteLine($"VaeOptions: {Describe(ForImages([1, 28, 28]))}; default score for images {VaeSpec.DefaultScore(true)}, tables {VaeSpec.DefaultScore(false)}");

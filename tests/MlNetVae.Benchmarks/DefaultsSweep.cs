@@ -11,8 +11,8 @@ namespace MlNetVae.Benchmarks;
 /// <summary>
 /// The evidence behind the default options: the default anomaly score's AUROC on the demo's sensor table, on sklearn's
 /// breast cancer table (one-class on benign rows, 5 seeded splits) and on the tabular sample's machine, for the
-/// defaults and for a sweep of learning rate x batch size (everything else default).
-/// Usage: <c>defaults [--lr 1e-3,3e-3,1e-2] [--batch 32,64,128] [--epochs N]</c>.
+/// defaults and for a sweep of learning-rate decay x learning rate x batch size (everything else default).
+/// Usage: <c>defaults [--decay 0.5,0] [--lr 1e-3,3e-3,1e-2] [--batch 32,64,128] [--epochs N]</c>.
 /// </summary>
 public static class DefaultsSweep
 {
@@ -21,19 +21,21 @@ public static class DefaultsSweep
         var clock = Stopwatch.StartNew();
         var lrs = List(args, "--lr", "0.001,0.003,0.01").Select(float.Parse).ToArray();
         var batches = List(args, "--batch", "32,64,128").Select(int.Parse).ToArray();
+        var decays = List(args, "--decay", "0.5,0").Select(float.Parse).ToArray();
         var baseOptions = new VaeOptions();
         if (args.Contains("--epochs")) baseOptions = baseOptions with { Epochs = int.Parse(args[Array.IndexOf(args, "--epochs") + 1]) };
         var sets = DataSets();
         Console.WriteLine($"defaults: {OptionCatalog.ToJson(baseOptions)}");
         var configs = new List<(string Name, VaeOptions Options)> { ("defaults", baseOptions) };
-        foreach (float lr in lrs)
-            foreach (int b in batches)
-                configs.Add(($"lr {lr:G3} batch {b}", baseOptions with { LearningRate = lr, BatchSize = b }));
-        Console.WriteLine($"{"configuration",-22}" + string.Concat(sets.Select(s => $"{s.Name,14}")) + $"{"mean",10}");
+        foreach (float decay in decays)
+            foreach (float lr in lrs)
+                foreach (int b in batches)
+                    configs.Add(($"decay {decay:G3} lr {lr:G3} batch {b}", baseOptions with { LearningRateDecay = decay, LearningRate = lr, BatchSize = b }));
+        Console.WriteLine($"{"configuration",-32}" + string.Concat(sets.Select(s => $"{s.Name,14}")) + $"{"mean",10}");
         foreach (var (name, options) in configs)
         {
             var aurocs = sets.Select(s => s.Splits.Average(split => Auroc(split, options with { CategoricalGroups = s.Groups }))).ToArray();
-            Console.WriteLine($"{name,-22}" + string.Concat(aurocs.Select(a => $"{a,14:F4}")) + $"{aurocs.Average(),10:F4}");
+            Console.WriteLine($"{name,-32}" + string.Concat(aurocs.Select(a => $"{a,14:F4}")) + $"{aurocs.Average(),10:F4}");
         }
         Console.WriteLine($"wall time {clock.Elapsed.TotalMinutes:F1} min");
     }

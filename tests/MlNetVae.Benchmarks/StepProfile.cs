@@ -46,7 +46,7 @@ public static class StepProfile
             rng.FillNormal(noise);
             var timings = backend.Tape.Timings ??= new TapeTimings(4096);
             long start = Stopwatch.GetTimestamp();
-            backend.Step(batch, noise, rows, 1f);
+            backend.Step(batch, noise, rows, 1f, 1e-3f);
             long end = Stopwatch.GetTimestamp();
             if (step < WarmUp) continue;
             var tape = backend.Tape;

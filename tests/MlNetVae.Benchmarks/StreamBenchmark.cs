@@ -11,9 +11,10 @@ namespace MlNetVae.Benchmarks;
 /// <c>stream make --rows N (--idv PATH | --csv PATH) [--sorted]</c> writes the table (1% anomalies);
 /// <c>stream fit --data PATH [--epochs 1] [--memory-budget MB]</c> fits the default model on it and times each pass
 /// (run it under <c>/usr/bin/time -v</c> for the peak memory);
-/// <c>stream quality [--rows 1000000] [--seeds 3] [--first-seed 1] [--epochs 5] [--sorted]</c> trains in memory and in passes (a 32 MB
-/// budget) on the same file and prints test AUROC and -ELBO per seed (and, with --sorted, also in passes over a view
-/// that cannot shuffle, where only the pool mixes the rows);
+/// <c>stream quality [--rows 1000000] [--seeds 3] [--first-seed 1] [--epochs 5] [--sorted] [--memory-only] [--set flag=value ...]</c>
+/// trains in memory and in passes (a 32 MB budget) on the same file and prints test AUROC and -ELBO per seed (with
+/// --sorted, also in passes over a view that cannot shuffle, where only the pool mixes the rows; with --memory-only, in
+/// memory alone; --set changes an option, as the CLI's flag would);
 /// <c>stream read --data PATH [--rounds 3]</c> times passes that only read the file, in order and shuffled;
 /// <c>stream speed [--rows 1000000] [--rounds 3] [--epochs 2] [--uncached [--unshuffled]]</c> times both side by side,
 /// alternating (with --uncached, passes that read the file again instead of the disk cache, <see cref="VaeOptions.DiskCache"/>;
@@ -41,7 +42,8 @@ public static class StreamBenchmark
                 Fit(Arg("--data", ""), int.Parse(Arg("--epochs", "1")), int.Parse(Arg("--memory-budget", "256")));
                 break;
             case "quality":
-                Quality(rows, int.Parse(Arg("--first-seed", "1")), int.Parse(Arg("--seeds", "3")), int.Parse(Arg("--epochs", "5")), sorted);
+                Quality(rows, int.Parse(Arg("--first-seed", "1")), int.Parse(Arg("--seeds", "3")), sorted, args.Contains("--memory-only"),
+                    SetFlags.Apply(args, new VaeOptions { Epochs = int.Parse(Arg("--epochs", "5")) }));
                 break;
             case "read":
                 Read(Arg("--data", ""), int.Parse(Arg("--rounds", "3")));
@@ -81,7 +83,7 @@ public static class StreamBenchmark
     }
 
     /// <summary>Test AUROC and -ELBO of models trained in memory and in passes on one file, seed by seed.</summary>
-    private static void Quality(long rows, int firstSeed, int seeds, int epochs, bool sorted)
+    private static void Quality(long rows, int firstSeed, int seeds, bool sorted, bool memoryOnly, VaeOptions options)
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnetvae-stream-{Environment.ProcessId}.idv");
         Save(new WideTable(rows, 0.01, seed: 1, sorted), path);
@@ -89,15 +91,18 @@ public static class StreamBenchmark
         var normal = test.Chunk(WideTable.Features).Where((_, i) => !anomalous[i]).SelectMany(r => r).ToArray();
         var ml = new MLContext(1);
         var file = ml.Data.LoadFromBinary(path);
-        var ways = new List<(string Name, IDataView Data, int Budget)> { ("in memory", file, 256), ($"in passes ({StreamedBudget} MB)", file, StreamedBudget) };
-        if (sorted) ways.Add(("in passes, no shuffle", new Unshuffled(file), StreamedBudget));
-        Console.WriteLine($"{rows:N0} training rows{(sorted ? " sorted by mode and factor" : "")}, {epochs} epochs, default model; test: 20,000 rows, 5% anomalies");
+        var ways = new List<(string Name, IDataView Data, int Budget)> { ("in memory", file, 256) };
+        if (!memoryOnly) ways.Add(($"in passes ({StreamedBudget} MB)", file, StreamedBudget));
+        if (sorted && !memoryOnly) ways.Add(("in passes, no shuffle", new Unshuffled(file), StreamedBudget));
+        int epochs = options.Epochs;
+        Console.WriteLine($"{rows:N0} training rows{(sorted ? " sorted by mode and factor" : "")}, {epochs} epochs, learning rate {options.LearningRate:G3} " +
+            $"with the last {options.LearningRateDecay:P0} of the steps decaying, default model otherwise; test: 20,000 rows, 5% anomalies");
         var results = ways.ToDictionary(w => w.Name, _ => new List<(double Auroc, double NegElbo)>());
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
             foreach (var (name, data, budget) in ways)
             {
                 var clock = Stopwatch.StartNew();
-                var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(new VaeOptions { Epochs = epochs, Seed = seed, MemoryBudgetMegabytes = budget }).Fit(data);
+                var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options with { Seed = seed, MemoryBudgetMegabytes = budget }).Fit(data);
                 double auroc = Roc.Auroc(new AnomalyScorer(model.Model).Score(test), anomalous);
                 var (reconstruction, kl) = new VaeInference(model.Model).Elbo(normal);
                 var perRow = reconstruction.Zip(kl, (a, b) => a + b).Order().ToArray();

@@ -43,9 +43,11 @@ public sealed class BackendParityTests
             for (int i = 0; i < n; i++) m.Rows.AsSpan(rng.NextInt(m.Count) * d, d).CopyTo(batch.AsSpan(i * d, d));
             rng.FillNormal(noise.AsSpan(0, n * k));
             float klWeight = Math.Min(1f, step / 50f);
+            // The learning rate changes every step, as the cosine schedule changes it: both optimizers must take it.
+            float learningRate = m.Spec.Options.LearningRate * 0.5f * (1f + MathF.Cos(MathF.PI * step / Steps));
 
-            var a = managed.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, klWeight);
-            var b = torch.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, klWeight);
+            var a = managed.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, klWeight, learningRate);
+            var b = torch.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, klWeight, learningRate);
 
             Assert.That(float.IsFinite(a.Loss), Is.True, $"step {step}");
             worstLoss = Math.Max(worstLoss, Math.Abs(a.Loss - b.Loss) / Math.Abs(a.Loss));

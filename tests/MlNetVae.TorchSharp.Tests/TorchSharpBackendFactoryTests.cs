@@ -110,7 +110,7 @@ public sealed class TorchSharpBackendFactoryTests
 
         int d = spec.Features, k = spec.LatentSize, n = 16;
         var noise = new float[n * k];
-        for (int step = 0; step < 5; step++) backend.Step(m.Rows.AsSpan(step * n * d, n * d), noise, n, 1f);
+        for (int step = 0; step < 5; step++) backend.Step(m.Rows.AsSpan(step * n * d, n * d), noise, n, 1f, spec.Options.LearningRate);
         var trained = backend.State();
         foreach (var t in spec.Tensors)
             Assert.That(trained[t.Name].Data, t.Role == TensorRole.Buffer ? Is.EqualTo(initial[t.Name].Data) : Is.Not.EqualTo(initial[t.Name].Data), t.Name);

@@ -6,6 +6,7 @@ trains the same MLP with the managed engine and compares the loss after each of 
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/mlp_adam.py
 """
 import json
+import math
 import os
 
 import torch
@@ -31,6 +32,9 @@ runs = {
     "adam_l2": dict(optimizer="adam", lr=1e-2, weight_decay=0.01, max_norm=None),
     "adamw": dict(optimizer="adamw", lr=1e-2, weight_decay=0.1, max_norm=None),
     "adam_clip": dict(optimizer="adam", lr=1e-2, weight_decay=0.0, max_norm=0.01),
+    # The learning rate set on the param group before each step, along half a cosine (VaeOptions.LearningRateDecay).
+    "adam_cosine": dict(optimizer="adam", lr=1e-2, weight_decay=0.0, max_norm=None, cosine=True),
+    "adamw_cosine": dict(optimizer="adamw", lr=1e-2, weight_decay=0.1, max_norm=None, cosine=True),
 }
 results = {}
 for name, cfg in runs.items():
@@ -39,7 +43,10 @@ for name, cfg in runs.items():
     cls = torch.optim.AdamW if cfg["optimizer"] == "adamw" else torch.optim.Adam
     opt = cls(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     losses = []
-    for _ in range(STEPS):
+    for step in range(STEPS):
+        if cfg.get("cosine"):
+            for group in opt.param_groups:
+                group["lr"] = cfg["lr"] * 0.5 * (1 + math.cos(math.pi * step / STEPS))
         opt.zero_grad()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(net(x), t)
         loss.backward()

@@ -16,15 +16,16 @@ public readonly record struct StepResult(float Loss, double Reconstruction, doub
 /// <remarks>
 /// A backend starts from the state dict it is created with (see <see cref="ITrainingBackendFactory"/>), records the
 /// loss with the shared formulas (<c>Graph.Elbo</c>) and steps Adam (beta1 0.9, beta2 0.999, eps 1e-8, PyTorch's
-/// update) with the spec's learning rate.
+/// update) with the learning rate the loop gives each step (its schedule).
 /// </remarks>
 public interface ITrainingBackend : IDisposable
 {
     /// <summary>
     /// One optimizer step on <paramref name="rows"/> raw rows [rows, D] (row-major in <paramref name="batch"/>) with
-    /// reparameterization noise [rows, K] and the given KL weight; returns the batch's mean terms.
+    /// reparameterization noise [rows, K], the given KL weight and Adam's learning rate for this step (the moments carry
+    /// over from step to step whatever the rate); returns the batch's mean terms.
     /// </summary>
-    StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight);
+    StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight, float learningRate);
 
     /// <summary>
     /// Forward only: per row, -log p(x|z) at z = mean + sigma * noise, and the closed-form KL, for <paramref name="rows"/>
@@ -48,7 +49,7 @@ public interface ITrainingBackendFactory
     /// <summary>True when this backend can use an accelerator (a CUDA device) here, so the <c>auto</c> backend prefers it.</summary>
     bool HasAccelerator { get; }
 
-    /// <summary>A backend training <paramref name="spec"/> from <paramref name="initial"/> with <paramref name="options"/>' learning rate, threads
-    /// and device.</summary>
+    /// <summary>A backend training <paramref name="spec"/> from <paramref name="initial"/> with <paramref name="options"/>' threads and
+    /// device.</summary>
     ITrainingBackend Create(VaeSpec spec, StateDict initial, VaeOptions options);
 }

@@ -54,6 +54,10 @@ internal static class OptionCatalog
             throw new ArgumentException($"the options are not readable: {e.Message.Split('\n')[0]}");
         }
         if (options is null) throw new ArgumentException("the options are empty");
+        // Model files from before the setting existed were trained at a constant rate: say so, not today's default.
+        using (var document = JsonDocument.Parse(json))
+            if (document.RootElement.ValueKind == JsonValueKind.Object && !document.RootElement.TryGetProperty(nameof(VaeOptions.LearningRateDecay), out _))
+                options = options with { LearningRateDecay = 0 };
         options.Validate();
         return options;
     }

@@ -91,6 +91,16 @@ public sealed record VaeOptions
     public float LearningRate { get; init; } = 1e-3f;
 
     /// <summary>
+    /// The fraction of the training steps, at the end, over which the learning rate falls along half a cosine from
+    /// <see cref="LearningRate"/> to 0 (the steps before keep <see cref="LearningRate"/>): 0 keeps it constant, 1 is a cosine
+    /// schedule over the whole run. The late small steps let the weights settle instead of wandering at the noise level of a
+    /// fixed step. The steps are counted over <see cref="Epochs"/>, wherever early stopping ends training.
+    /// </summary>
+    [Option("lr-decay", "fraction of the steps, at the end, over which the learning rate falls along half a cosine to 0 (0 = constant)",
+        Min = 0, Max = 1)]
+    public float LearningRateDecay { get; init; } = 0.1f;
+
+    /// <summary>
     /// Rows per mini-batch; null picks it from the feature count: 128 for wide inputs such as images, 32 for tables, whose
     /// few thousand rows need the extra optimizer steps (README, "Defaults").
     /// </summary>

@@ -34,8 +34,9 @@ internal sealed class ManagedBackend : ITrainingBackend
     /// <summary>The tape the steps are recorded on (the benchmarks' profile times its ops).</summary>
     internal Tape Tape => _tape;
 
-    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight)
+    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight, float learningRate)
     {
+        _adam.LearningRate = learningRate;
         Fill(batch, noise, rows);
         _tape.Reset();
         // The parameter gradients are zero here: the last Adam step cleared them (and a skipped step never filled them).

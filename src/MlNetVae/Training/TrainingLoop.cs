@@ -7,7 +7,7 @@ namespace MlNetVae.Training;
 /// <summary>
 /// The one training loop, whatever the backend and wherever the rows come from (memory, or a pass over their source
 /// each epoch; <see cref="ITrainingRows"/>): mini-batches in a new order each epoch, dynamic binarization,
-/// reparameterization noise, KL warm-up, validation -ELBO, early stopping with the best weights restored, divergence
+/// reparameterization noise, KL warm-up, the learning-rate schedule, validation -ELBO, early stopping with the best weights restored, divergence
 /// checks, progress and cancellation. Every random draw comes from one seeded stream here, so backends given the same
 /// seed see the same batches and the same noise.
 /// </summary>
@@ -59,7 +59,8 @@ internal static class TrainingLoop
                 int n = rows.Next(batch, rng);
                 if (bernoulli is not null) Binarize(batch.AsSpan(0, n * d), bernoulli, rng);
                 rng.FillNormal(noise.AsSpan(0, n * k));
-                var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps));
+                var r = backend.Step(batch.AsSpan(0, n * d), noise.AsSpan(0, n * k), n, KlWeight(o, epoch, step, steps),
+                    LearningRate(o, epoch, step, steps));
                 if (!float.IsFinite(r.Loss))
                     throw new TrainingDivergedException($"training diverged at epoch {epoch}, step {step}: the loss is {r.Loss} (try a learning rate " +
                         $"of {o.LearningRate / 10:G3}, or the Gaussian likelihood for unbounded features)");
@@ -117,6 +118,20 @@ internal static class TrainingLoop
         if (o.WarmupEpochs == 0) return o.Beta;
         float epochsDone = epoch - 1 + (float)(step - 1) / stepsPerEpoch;
         return o.Beta * Math.Min(1f, epochsDone / o.WarmupEpochs);
+    }
+
+    /// <summary>
+    /// The learning rate of step <paramref name="step"/> (from 1) of epoch <paramref name="epoch"/> (from 1), t steps done
+    /// of T = epochs * steps: <see cref="VaeOptions.LearningRate"/> while t &lt; (1 - f) T for the decay fraction f, then
+    /// lr * (1 + cos(pi * u)) / 2 with u = (t - (1 - f) T) / (f T): lr where the decay starts, lr / 2 halfway through it,
+    /// above 0 at the last step.
+    /// </summary>
+    internal static float LearningRate(VaeOptions o, int epoch, int step, int stepsPerEpoch)
+    {
+        double done = (epoch - 1) * (double)stepsPerEpoch + step - 1, total = (double)o.Epochs * stepsPerEpoch;
+        double decaySteps = o.LearningRateDecay * total, start = total - decaySteps;
+        if (decaySteps <= 0 || done < start) return o.LearningRate;
+        return (float)(o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (done - start) / decaySteps)));
     }
 
     /// <summary>

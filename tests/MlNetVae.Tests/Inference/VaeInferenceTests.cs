@@ -84,11 +84,13 @@ public class VaeInferenceTests
     [Test]
     public void IwaeTightensAsKGrowsAndStartsAtTheNegativeElbo()
     {
-        // Trained long enough for the posterior to be informative: the gaps between the bounds are then clear.
+        // Trained long enough for the posterior to be informative: the gaps between the bounds are then clear. At a constant
+        // rate: with the late decay these 6 epochs end where the bounds at K = 5, 50 and 500 differ by less than their sampling noise.
         var all = TestData.UnitRows(400, 16, 11);
         var (model, _) = VaeTrainer.Train(all, 16, new VaeOptions
         {
-            EncoderHidden = [32], LatentSize = 3, BatchSize = 32, Epochs = 6, LearningRate = 3e-3f, Threads = 1, Backend = TrainingBackends.Managed,
+            EncoderHidden = [32], LatentSize = 3, BatchSize = 32, Epochs = 6, LearningRate = 3e-3f, LearningRateDecay = 0, Threads = 1,
+            Backend = TrainingBackends.Managed,
         });
         var rows = TestData.Take(all, 16, 0, 100);
         var inference = new VaeInference(model, threads: 1);

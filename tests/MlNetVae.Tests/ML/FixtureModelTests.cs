@@ -69,6 +69,7 @@ public class FixtureModelTests(string release)
         var vae = VaeTransformer.FindIn(restored);
         Assert.That(vae, Is.Not.Null, "the restored pipeline holds the VAE transformer itself");
         Assert.That(vae!.Threshold.Value, Is.EqualTo(double.Parse(expected.Threshold, CultureInfo.InvariantCulture)));
+        Assert.That(vae.Options.LearningRateDecay, Is.Zero, "written before the decay existed: trained at a constant learning rate");
         var rows = Dataset.Open(Path.Combine(Folder, FixtureModel.Data), null, null, null, ModelMetadata.Of(vae).Csv).View;
         var scored = restored.Transform(rows);
         AssertSame(expected.ManagedScore, scored.GetColumn<float>(vae.Options.ScoreColumnName).Select(ViewDump.Number).ToArray(), expected.ManagedLabel,

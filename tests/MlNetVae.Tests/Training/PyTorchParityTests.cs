@@ -79,7 +79,7 @@ public class PyTorchParityTests
         for (int step = 0; step < losses.Length; step++)
         {
             var batch = batches[step].SelectMany(r => rows.AsSpan(r * d, d).ToArray()).ToArray();
-            var result = backend.Step(batch, noise[step], batches[step].Length, klWeights[step]);
+            var result = backend.Step(batch, noise[step], batches[step].Length, klWeights[step], spec.Options.LearningRate);
             foreach (var (what, actual, expected, floor) in new[] { ("loss", (double)result.Loss, losses[step], 0.0), ("reconstruction", result.Reconstruction, reconstructions[step], 0.0), ("KL", result.Kl, kls[step], 1e-6) })
             {
                 double relative = Math.Abs(actual - expected) / Math.Max(Math.Abs(expected), floor == 0 ? 1e-30 : 1e-2);

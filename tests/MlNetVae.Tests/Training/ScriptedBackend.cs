@@ -22,6 +22,9 @@ internal sealed class ScriptedBackend(int features, int latent) : ITrainingBacke
     public List<float[]> Batches { get; } = [];
     public List<float[]> Noise { get; } = [];
     public List<float> KlWeights { get; } = [];
+
+    /// <summary>The learning rate of each step.</summary>
+    public List<float> LearningRates { get; } = [];
     public List<float[]> EvaluatedRows { get; } = [];
     public List<float[]> EvaluatedNoise { get; } = [];
     public List<int> Loaded { get; } = [];
@@ -29,12 +32,13 @@ internal sealed class ScriptedBackend(int features, int latent) : ITrainingBacke
     /// <summary>Epochs evaluated so far: the "weights" this backend holds are tagged with it.</summary>
     public int Evaluations { get; private set; }
 
-    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight)
+    public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight, float learningRate)
     {
         Assert(batch.Length == rows * features && noise.Length == rows * latent, "batch and noise sizes");
         Batches.Add(batch.ToArray());
         Noise.Add(noise.ToArray());
         KlWeights.Add(klWeight);
+        LearningRates.Add(learningRate);
         int step = Batches.Count - 1;
         float loss = Loss(1 + step / StepsPerEpoch, 1 + step % StepsPerEpoch);
         return new StepResult(loss, loss, 0);

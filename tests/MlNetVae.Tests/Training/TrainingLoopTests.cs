@@ -115,6 +115,33 @@ public class TrainingLoopTests
     }
 
     [Test]
+    public void TheLearningRateHoldsThenFallsAlongHalfACosineOverTheLastStepsAndZeroDecayKeepsItConstant()
+    {
+        // 4 epochs of 4 steps, the last quarter decaying: steps 0-11 (from 0) at 0.01, step 12 + i at 0.01 (1 + cos(pi i / 4)) / 2.
+        var backend = new ScriptedBackend(D, K);
+        Run(backend, new VaeOptions { BatchSize = 10, Epochs = 4, LearningRate = 0.01f, LearningRateDecay = 0.25f }, 40);
+        var expected = Enumerable.Range(0, 16).Select(i => i < 12 ? 0.01f : (float)(0.01 * 0.5 * (1 + Math.Cos(Math.PI * (i - 12) / 4)))).ToArray();
+        Assert.That(backend.LearningRates, Is.EqualTo(expected).Within(1e-9f));
+        Assert.That(backend.LearningRates[14], Is.EqualTo(0.005f).Within(1e-9f), "halfway through the decay, half");
+        Assert.That(backend.LearningRates[^1], Is.GreaterThan(0f).And.LessThan(0.0015f));
+
+        // The whole run: from the full rate at the first step down along the whole cosine.
+        var cosine = new ScriptedBackend(D, K);
+        Run(cosine, new VaeOptions { BatchSize = 10, Epochs = 4, LearningRate = 0.01f, LearningRateDecay = 1f }, 40);
+        Assert.That(cosine.LearningRates, Is.EqualTo(Enumerable.Range(0, 16).Select(i => (float)(0.01 * 0.5 * (1 + Math.Cos(Math.PI * i / 16))))).Within(1e-9f));
+        Assert.That(cosine.LearningRates, Is.Ordered.Descending);
+
+        var constant = new ScriptedBackend(D, K);
+        Run(constant, new VaeOptions { BatchSize = 10, Epochs = 4, LearningRate = 0.01f, LearningRateDecay = 0f }, 40);
+        Assert.That(constant.LearningRates, Has.Count.EqualTo(16).And.All.EqualTo(0.01f));
+
+        // Early stopping ends the run inside its schedule: the rates are those of the full run's first epochs.
+        Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 9, 100, 100), Is.EqualTo(0.01f));
+        Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 10, 1, 100), Is.EqualTo(0.01f));
+        Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 10, 51, 100), Is.EqualTo(0.005f).Within(1e-9f));
+    }
+
+    [Test]
     public void EarlyStoppingStopsAfterPatienceEpochsAndRestoresTheBestEpochsWeights()
     {
         double[] validation = [5, 4, 3, 3.5, 3.2, 3.0, 2.5, 2.0];

@@ -205,7 +205,8 @@ public class VaeTrainerTests
     {
         public Dictionary<int, StateDict> ByEpoch { get; } = [];
 
-        public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight) => inner.Step(batch, noise, rows, klWeight);
+        public StepResult Step(ReadOnlySpan<float> batch, ReadOnlySpan<float> noise, int rows, float klWeight, float learningRate) =>
+            inner.Step(batch, noise, rows, klWeight, learningRate);
 
         public void Evaluate(ReadOnlySpan<float> data, ReadOnlySpan<float> noise, int rows, Span<double> reconstruction, Span<double> kl)
         {

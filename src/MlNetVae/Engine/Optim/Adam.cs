@@ -7,7 +7,7 @@ using MlNetVae.Engine.Nn;
 namespace MlNetVae.Engine.Optim;
 
 /// <summary>Adam's settings. <see cref="DecoupledWeightDecay"/> turns Adam into AdamW.</summary>
-/// <param name="LearningRate">Step size.</param>
+/// <param name="LearningRate">Step size (the first: <see cref="Adam.LearningRate"/> may change it between steps).</param>
 /// <param name="Beta1">Decay of the first-moment (mean) estimate.</param>
 /// <param name="Beta2">Decay of the second-moment (uncentered variance) estimate.</param>
 /// <param name="Epsilon">Added to the denominator for numerical safety.</param>
@@ -58,12 +58,23 @@ internal sealed class Adam
         _store = store;
         _compute = compute ?? Compute.Default;
         Options = options;
+        LearningRate = options.LearningRate;
         _m = new float[store.Values.Length];
         _v = new float[_m.Length];
     }
 
     /// <summary>The settings.</summary>
     public AdamOptions Options { get; }
+
+    /// <summary>
+    /// The step size of the next steps, at first <see cref="AdamOptions.LearningRate"/>; a schedule sets it before each step,
+    /// as PyTorch's schedulers set a param group's <c>lr</c> (the moments and the bias correction go on unchanged).
+    /// </summary>
+    public float LearningRate
+    {
+        get;
+        set => field = value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "must be positive");
+    }
 
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
@@ -94,8 +105,8 @@ internal sealed class Adam
                 P = p, G = gp, M = m, V = v, Length = _m.Length, Clear = clearGradients,
                 Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon,
                 L2 = o.DecoupledWeightDecay ? 0f : o.WeightDecay,
-                Decay = o.DecoupledWeightDecay ? 1f - o.LearningRate * o.WeightDecay : 1f,
-                StepSize = o.LearningRate / (1f - MathF.Pow(o.Beta1, StepCount)),
+                Decay = o.DecoupledWeightDecay ? 1f - LearningRate * o.WeightDecay : 1f,
+                StepSize = LearningRate / (1f - MathF.Pow(o.Beta1, StepCount)),
                 InvCorrection2Sqrt = 1f / MathF.Sqrt(1f - MathF.Pow(o.Beta2, StepCount)),
             };
             // Below ~64k parameters waking a second thread costs more than it saves.

@@ -9,7 +9,8 @@ namespace MlNetVae.Tests.Engine.Optim;
 
 /// <summary>
 /// Trains the MLP of tests/reference/mlp_adam.py from PyTorch's initial weights and compares the loss of
-/// every one of its 100 steps with PyTorch's, for Adam, Adam with L2, AdamW and Adam with gradient clipping.
+/// every one of its 100 steps with PyTorch's, for Adam, Adam with L2, AdamW and Adam with gradient clipping, and for Adam
+/// and AdamW with a learning rate changed before every step (the cosine schedule).
 /// </summary>
 public class AdamReferenceTests
 {
@@ -22,6 +23,8 @@ public class AdamReferenceTests
     [TestCase("adam_clip")]
     [TestCase("adam", true)]
     [TestCase("adam_clip", true)]
+    [TestCase("adam_cosine")]
+    [TestCase("adamw_cosine")]
     public void LossTrajectoryMatchesPyTorch(string run, bool clearInStep = false)
     {
         var cfg = Reference.GetProperty("runs").GetProperty(run);
@@ -59,6 +62,9 @@ public class AdamReferenceTests
         double worst = 0;
         for (int step = 0; step < expected.Length; step++)
         {
+            // PyTorch sets the param group's lr before each step; here the optimizer's rate.
+            if (cfg.TryGetProperty("cosine", out _))
+                adam.LearningRate = (float)(cfg.GetProperty("lr").GetSingle() * 0.5 * (1 + Math.Cos(Math.PI * step / expected.Length)));
             tape.Reset();
             if (!clearInStep) store.ZeroGrad(); // otherwise the previous step cleared them
             var loss = tape.Mean(tape.BceWithLogits(Forward(tape, tape.Input(x)), tape.Input(t)));
