@@ -129,9 +129,12 @@ internal static class TrainingLoop
     internal static float LearningRate(VaeOptions o, int epoch, int step, int stepsPerEpoch)
     {
         double done = (epoch - 1) * (double)stepsPerEpoch + step - 1, total = (double)o.Epochs * stepsPerEpoch;
-        double decaySteps = o.LearningRateDecay * total, start = total - decaySteps;
-        if (decaySteps <= 0 || done < start) return o.LearningRate;
-        return (float)(o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (done - start) / decaySteps)));
+        double decaySteps = o.LearningRateDecay * total;
+        if (decaySteps <= 0 || done < total - decaySteps) return o.LearningRate;
+        // (1 + cos(pi u)) / 2 as sin^2(pi (1 - u) / 2), with 1 - u = (T - t) / (f T) >= 1 / (f T): the same value, but it cannot
+        // round to 0 at the last step of a very long run, where 1 + cos(pi u) would cancel to nothing.
+        double s = Math.Sin(Math.PI / 2 * (total - done) / decaySteps);
+        return (float)(o.LearningRate * s * s);
     }
 
     /// <summary>

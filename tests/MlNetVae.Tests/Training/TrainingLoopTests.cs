@@ -139,6 +139,10 @@ public class TrainingLoopTests
         Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 9, 100, 100), Is.EqualTo(0.01f));
         Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 10, 1, 100), Is.EqualTo(0.01f));
         Assert.That(TrainingLoop.LearningRate(new VaeOptions { Epochs = 10, LearningRate = 0.01f, LearningRateDecay = 0.1f }, 10, 51, 100), Is.EqualTo(0.005f).Within(1e-9f));
+
+        // The last step of a very long run (10^5 epochs of 10^5 steps, all decaying) still moves: a positive rate, about lr (pi / 2T)^2.
+        float last = TrainingLoop.LearningRate(new VaeOptions { Epochs = 100_000, LearningRate = 0.01f, LearningRateDecay = 1f }, 100_000, 100_000, 100_000);
+        Assert.That(last, Is.GreaterThan(0f).And.EqualTo(0.01 * Math.Pow(Math.PI / 2 / 1e10, 2)).Within(1e-6 * 0.01 * Math.Pow(Math.PI / 2 / 1e10, 2)));
     }
 
     [Test]
