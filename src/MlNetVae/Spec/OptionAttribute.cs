@@ -24,4 +24,10 @@ internal sealed class OptionAttribute(string? flag, string description) : Attrib
 
     /// <summary>True when <see cref="Min"/> itself is not valid (a learning rate must be above 0).</summary>
     public bool MinExclusive { get; init; }
+
+    /// <summary>
+    /// For a numeric setting added after model files were first written: the value those files were trained with, which
+    /// they get when read back instead of today's default (NaN: the default is what they had).
+    /// </summary>
+    public double Absent { get; init; } = double.NaN;
 }

@@ -54,10 +54,13 @@ internal static class OptionCatalog
             throw new ArgumentException($"the options are not readable: {e.Message.Split('\n')[0]}");
         }
         if (options is null) throw new ArgumentException("the options are empty");
-        // Model files from before the setting existed were trained at a constant rate: say so, not today's default.
+        // Settings newer than the file take the value it was trained with (OptionAttribute.Absent), not today's default.
         using (var document = JsonDocument.Parse(json))
-            if (document.RootElement.ValueKind == JsonValueKind.Object && !document.RootElement.TryGetProperty(nameof(VaeOptions.LearningRateDecay), out _))
-                options = options with { LearningRateDecay = 0 };
+        {
+            var absent = All.Where(o => !double.IsNaN(o.Attribute.Absent) && !document.RootElement.TryGetProperty(o.Name, out _))
+                .Select(o => (o, (object?)Convert.ChangeType(o.Attribute.Absent, o.Property.PropertyType, CultureInfo.InvariantCulture))).ToList();
+            if (absent.Count > 0) options = With(options, absent);
+        }
         options.Validate();
         return options;
     }

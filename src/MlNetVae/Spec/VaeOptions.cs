@@ -97,7 +97,7 @@ public sealed record VaeOptions
     /// fixed step. The steps are counted over <see cref="Epochs"/>, wherever early stopping ends training.
     /// </summary>
     [Option("lr-decay", "fraction of the steps, at the end, over which the learning rate falls along half a cosine to 0 (0 = constant)",
-        Min = 0, Max = 1)]
+        Min = 0, Max = 1, Absent = 0)]
     public float LearningRateDecay { get; init; } = 0.1f;
 
     /// <summary>
