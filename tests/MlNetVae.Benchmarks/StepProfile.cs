@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Engine.Randomness;
 using MlNetVae.Spec;
@@ -11,7 +12,9 @@ namespace MlNetVae.Benchmarks;
 /// Fashion-MNIST batches of 128 for a number of steps, with the tape timing every op (forward and backward) and the rest
 /// of the step (zeroing the parameter gradients, Adam, copying the batch in) timed as a whole. Ops are grouped by kind;
 /// GEMM-backed ops (matrix products, Linear layers, convolutions, each with any ReLU folded into it) carry their output shape. MB is the size of each op's output per step
-/// (forward writes it, backward reads its gradient of the same size), a lower bound on the bytes the op moves.
+/// (forward writes it, backward reads its gradient of the same size), a lower bound on the bytes the op moves. On more
+/// than one thread the step is also split into its parallel regions by job type (<see cref="MlNetVae.Engine.RegionTimings"/>)
+/// and the rest, which runs on the calling thread alone while the other threads wait.
 /// Usage: <c>profile [--model dense|conv] [--threads 2] [--steps 300]</c>.
 /// </summary>
 public static class StepProfile
@@ -40,8 +43,10 @@ public static class StepProfile
         var backward = new Dictionary<string, double>();
         double clear = 0, rest = 0, total = 0;
         const int WarmUp = 50;
+        var regions = backend.Tape.Compute.Timings = new RegionTimings();
         for (int step = 0; step < WarmUp + steps; step++)
         {
+            if (step == WarmUp) regions.Clear();
             for (int r = 0; r < rows; r++) train.AsSpan(rng.NextInt(count) * d, d).CopyTo(batch.AsSpan(r * d, d));
             rng.FillNormal(noise);
             var timings = backend.Tape.Timings ??= new TapeTimings(4096);
@@ -84,6 +89,25 @@ public static class StepProfile
         Console.WriteLine($"{"rest: Adam, zero grads, batch copy",-34} {"",4} {"",8} {"",8} {rest / total,6:P1} {28.0 * spec.Tensors.Where(t => t.Role == TensorRole.Parameter).Sum(t => t.Length) / 1e6,7:F2}");
         Console.WriteLine($"GEMM-backed ops (matrix products, convolutions): {gemm:F3} ms per step, {gemm / stepMs:P1} of the step; " +
             $"at the peak they would take {flops * rows / (options.Threads == 1 ? peaks.One : peaks.Two) / 1e6:F3} ms");
+        backend.Tape.Compute.Timings = null;
+        if (options.Threads > 1) PrintRegions(regions, steps, stepMs, perStep);
+    }
+
+    // The step split into the parallel regions (every thread working, by job type) and what is left, which runs on the
+    // calling thread alone while the others wait: the part of the step a second core cannot speed up as written.
+    private static void PrintRegions(RegionTimings regions, int steps, double stepMs, double perStep)
+    {
+        double inside = regions.ByJob.Values.Sum(r => r.Ticks) * perStep;
+        Console.WriteLine($"parallel regions: {inside:F3} ms per step, {inside / stepMs:P1} of the step, " +
+            $"{regions.ByJob.Values.Sum(r => r.Count) / (double)steps:F1} regions a step:");
+        foreach (var (job, (ticks, count)) in regions.ByJob.OrderByDescending(e => e.Value.Ticks))
+        {
+            string name = job.Name.Split('`')[0];
+            if (job.IsGenericType) name += $"<{string.Join(", ", job.GetGenericArguments().Select(a => a.Name))}>";
+            if (job.DeclaringType is { } outer) name = $"{outer.Name.Split('`')[0]}.{name}";
+            Console.WriteLine($"  {name,-42} {count / (double)steps,4:F1} {ticks * perStep,8:F3} ms {ticks * perStep / stepMs,6:P1}");
+        }
+        Console.WriteLine($"one thread (the rest of the step, the other threads waiting): {stepMs - inside:F3} ms, {(stepMs - inside) / stepMs:P1}");
     }
 
     private static string Kind(Node node)

@@ -15,6 +15,10 @@ internal sealed partial class Compute
     private WorkerPool? _pool;
     private volatile bool _disposed;
 
+    /// <summary>When set, every region this context runs on more than one thread is timed (the benchmarks' profile); set it
+    /// only while one thread uses the context.</summary>
+    internal RegionTimings? Timings { get; set; }
+
     /// <summary>
     /// Runs <paramref name="job"/> split into <paramref name="parts"/> parts (at most <see cref="Threads"/>):
     /// part 0 on the calling thread, the others on persistent workers. Returns when every part is done.
@@ -30,8 +34,14 @@ internal sealed partial class Compute
         if (parts > 1 && !_disposed)
         {
             var pool = _pool ?? CreatePool();
+            var timings = Timings;
+            long start = timings is null ? 0 : Stopwatch.GetTimestamp();
             fixed (T* p = &job)
-                if (pool.TryRun(p, &Execute<T>, parts)) return;
+                if (pool.TryRun(p, &Execute<T>, parts))
+                {
+                    timings?.Add(typeof(T), Stopwatch.GetTimestamp() - start);
+                    return;
+                }
         }
         for (int i = 0; i < parts; i++) job.Execute(i, parts);
     }
