@@ -26,8 +26,11 @@ internal static class SavedForm
     /// <summary>The copy of the feature column the scorer reads.</summary>
     public const string Features = Prefix + OnnxNames.Features;
 
-    /// <summary>The chain for <paramref name="t"/>, fitted on a schema holding just its feature column. Dispose it after saving.</summary>
-    public static ITransformer Build(VaeTransformer t)
+    /// <summary>
+    /// The chain for <paramref name="t"/>, fitted on a schema holding just its feature column, its ONNX step reading the
+    /// scorer graph from <paramref name="scorerFile"/> (which must stay until the chain is saved). Dispose it after saving.
+    /// </summary>
+    public static ITransformer Build(VaeTransformer t, string scorerFile)
     {
         var ml = new MLContext();
         var outputs = t.OutputColumns;
@@ -35,7 +38,7 @@ internal static class SavedForm
         var chain = new EstimatorChain<ITransformer>()
             .Append<ITransformer>(ml.Transforms.CopyColumns(Features, t.Options.FeatureColumnName))
             .Append<ITransformer>(ml.Transforms.ApplyOnnxModel(outputs.Select(c => Prefix + c.Output.OnnxName).ToArray(), [Features],
-                new MemoryStream(t.ScorerOnnx(Prefix))));
+                scorerFile));
         foreach (var c in outputs)
         {
             string source = Prefix + c.Output.OnnxName;
