@@ -26,11 +26,40 @@ internal static class SavedForm
     /// <summary>The copy of the feature column the scorer reads.</summary>
     public const string Features = Prefix + OnnxNames.Features;
 
+    /// <summary>Saves <paramref name="t"/> as its chain.</summary>
+    /// <remarks>
+    /// The chain's ONNX step reads the scorer graph from a file of ours, named .onnx and deleted once the chain is saved.
+    /// Given the graph as a stream, ML.NET copies it to a temporary file it never deletes (every save left one behind), under
+    /// <c>Path.GetRandomFileName()</c>, whose random extension is <c>.ort</c> one time in 32,768, and ONNX Runtime reads a
+    /// .ort file as its own format and refuses it ("ORT model verification failed").
+    /// </remarks>
+    public static void Save(VaeTransformer t, ModelSaveContext ctx)
+    {
+        string scorer = Path.Combine(Path.GetTempPath(), $"mlnetvae-scorer-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            File.WriteAllBytes(scorer, t.ScorerOnnx(Prefix));
+            var chain = Build(t, scorer);
+            try
+            {
+                ((ICanSaveModel)chain).Save(ctx);
+            }
+            finally
+            {
+                (chain as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            File.Delete(scorer);
+        }
+    }
+
     /// <summary>
     /// The chain for <paramref name="t"/>, fitted on a schema holding just its feature column, its ONNX step reading the
-    /// scorer graph from <paramref name="scorerFile"/> (which must stay until the chain is saved). Dispose it after saving.
+    /// scorer graph from <paramref name="scorerFile"/>.
     /// </summary>
-    public static ITransformer Build(VaeTransformer t, string scorerFile)
+    private static ITransformer Build(VaeTransformer t, string scorerFile)
     {
         var ml = new MLContext();
         var outputs = t.OutputColumns;

@@ -137,33 +137,7 @@ public sealed class VaeTransformer : ITransformer, ICanSaveModel, IDisposable
     /// Saves the transformer as a chain of ML.NET's own transformers around its scorer graph (<see cref="SavedForm"/>), which
     /// <c>mlContext.Model.Load</c> reloads in any process that references this package, with no registration call.
     /// </summary>
-    /// <remarks>
-    /// The chain's ONNX step reads the scorer graph from a file of ours, named .onnx and deleted once the chain is saved.
-    /// Given the graph as a stream, ML.NET copies it to a temporary file it never deletes (every save left one behind), under
-    /// <c>Path.GetRandomFileName()</c>, whose random extension is <c>.ort</c> one time in 32,768, and ONNX Runtime reads a
-    /// .ort file as its own format and refuses it ("ORT model verification failed").
-    /// </remarks>
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        string scorer = Path.Combine(Path.GetTempPath(), $"mlnetvae-scorer-{Guid.NewGuid():N}.onnx");
-        try
-        {
-            File.WriteAllBytes(scorer, ScorerOnnx(SavedForm.Prefix));
-            var chain = SavedForm.Build(this, scorer);
-            try
-            {
-                ((ICanSaveModel)chain).Save(ctx);
-            }
-            finally
-            {
-                (chain as IDisposable)?.Dispose();
-            }
-        }
-        finally
-        {
-            File.Delete(scorer);
-        }
-    }
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SavedForm.Save(this, ctx);
 
     /// <summary>
     /// The VAE step of <paramref name="model"/> (a fitted or restored pipeline, at any depth of chains), or null when it

@@ -44,19 +44,21 @@ internal static class OptionCatalog
     /// <summary>Options back from <see cref="ToJson"/>; an unknown, malformed or out-of-range setting is an <see cref="ArgumentException"/>.</summary>
     public static VaeOptions FromJson(string json)
     {
+        JsonDocument document;
         VaeOptions? options;
         try
         {
-            options = JsonSerializer.Deserialize<VaeOptions>(json, Json);
+            document = JsonDocument.Parse(json);
+            options = document.Deserialize<VaeOptions>(Json);
         }
         catch (JsonException e)
         {
             throw new ArgumentException($"the options are not readable: {e.Message.Split('\n')[0]}");
         }
-        if (options is null) throw new ArgumentException("the options are empty");
-        // Settings newer than the file take the value it was trained with (OptionAttribute.Absent), not today's default.
-        using (var document = JsonDocument.Parse(json))
+        using (document)
         {
+            if (options is null) throw new ArgumentException("the options are empty");
+            // Settings newer than the file take the value it was trained with (OptionAttribute.Absent), not today's default.
             var absent = All.Where(o => !double.IsNaN(o.Attribute.Absent) && !document.RootElement.TryGetProperty(o.Name, out _))
                 .Select(o => (o, (object?)Convert.ChangeType(o.Attribute.Absent, o.Property.PropertyType, CultureInfo.InvariantCulture))).ToList();
             if (absent.Count > 0) options = With(options, absent);
