@@ -31,11 +31,14 @@ internal static class SavedForm
     /// The chain's ONNX step reads the scorer graph from a file of ours, named .onnx and deleted once the chain is saved.
     /// Given the graph as a stream, ML.NET copies it to a temporary file it never deletes (every save left one behind), under
     /// <c>Path.GetRandomFileName()</c>, whose random extension is <c>.ort</c> one time in 32,768, and ONNX Runtime reads a
-    /// .ort file as its own format and refuses it ("ORT model verification failed").
+    /// .ort file as its own format and refuses it ("ORT model verification failed"). A process killed while it saves
+    /// (kill -9) leaves its file; the next save removes such files once they are <see cref="StaleAfter"/> old, long after
+    /// any save that could still be reading one.
     /// </remarks>
     public static void Save(VaeTransformer t, ModelSaveContext ctx)
     {
-        string scorer = Path.Combine(Path.GetTempPath(), $"mlnetvae-scorer-{Guid.NewGuid():N}.onnx");
+        string folder = Path.GetTempPath(), scorer = Path.Combine(folder, $"{ScorerFilePrefix}{Guid.NewGuid():N}.onnx");
+        RemoveStale(folder);
         try
         {
             File.WriteAllBytes(scorer, t.ScorerOnnx(Prefix));
@@ -52,6 +55,26 @@ internal static class SavedForm
         finally
         {
             File.Delete(scorer);
+        }
+    }
+
+    private const string ScorerFilePrefix = "mlnetvae-scorer-";
+
+    /// <summary>How old a scorer file must be for a later save to take it for one a killed process left.</summary>
+    internal static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    private static void RemoveStale(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, ScorerFilePrefix + "*.onnx"))
+        {
+            try
+            {
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > StaleAfter) File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another user's file, or one removed meanwhile: not ours to insist on
+            }
         }
     }
 

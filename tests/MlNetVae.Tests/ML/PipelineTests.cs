@@ -65,6 +65,14 @@ public class PipelineTests
             Assert.That(loaded.Transform(data).GetColumn<float>("Score").Count(), Is.EqualTo(Test.Length));
             (loaded as IDisposable)?.Dispose();
             Assert.That(Directory.GetFileSystemEntries(temp), Is.Empty, "files left in the temporary folder");
+
+            // What a save killed with kill -9 leaves: removed by the next save once old enough, a recent one kept.
+            string stale = Path.Combine(temp, "mlnetvae-scorer-0123456789abcdef0123456789abcdef.onnx"), recent = stale.Replace("0123", "4567");
+            File.WriteAllText(stale, "");
+            File.WriteAllText(recent, "");
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow - TimeSpan.FromHours(2));
+            ml.Model.Save(Managed.Value, data.Schema, files["model.zip"]);
+            Assert.That(Directory.GetFileSystemEntries(temp), Is.EqualTo(new[] { recent }), "the stale file removed, the recent one kept");
         }
         finally
         {
