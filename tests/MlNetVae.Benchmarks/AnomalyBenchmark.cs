@@ -146,11 +146,11 @@ public static class AnomalyBenchmark
     {
         string[] columns = [.. scores.Select(s => s.ToString()), .. Baselines];
         Console.WriteLine($"\n{title}: AUROC");
-        Console.WriteLine($"{"",-9}" + string.Concat(columns.Select(c => $"{Short(c),10}")));
+        Console.WriteLine($"{"",-9}" + string.Concat(columns.Select(c => $"{Short(c),11}")));
         foreach (var (name, auroc) in rows)
-            Console.WriteLine($"{name,-9}" + string.Concat(columns.Select(c => auroc.TryGetValue(c, out var v) ? $"{v,10:F4}" : $"{"-",10}")));
+            Console.WriteLine($"{name,-9}" + string.Concat(columns.Select(c => auroc.TryGetValue(c, out var v) ? $"{v,11:F4}" : $"{"-",11}")));
         // Image-only scores are absent on tables: a column is averaged only where every row has it.
-        Console.WriteLine($"{"mean",-9}" + string.Concat(columns.Select(c => rows.All(r => r.Auroc.ContainsKey(c)) ? $"{rows.Average(r => r.Auroc[c]),10:F4}" : $"{"-",10}")));
+        Console.WriteLine($"{"mean",-9}" + string.Concat(columns.Select(c => rows.All(r => r.Auroc.ContainsKey(c)) ? $"{rows.Average(r => r.Auroc[c]),11:F4}" : $"{"-",11}")));
     }
 
     private static string Short(string name) => name switch
@@ -158,6 +158,7 @@ public static class AnomalyBenchmark
         "SmoothedReconstructionError" => "SmoothErr",
         "SmoothedStandardizedSum" => "SmoothStd",
         "MultiscaleStandardizedSum" => "Multiscale",
+        "RelativeMultiscaleSum" => "Relative",
         _ => name.Length <= 9 ? name : name[..9],
     };
 

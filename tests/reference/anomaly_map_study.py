@@ -8,9 +8,10 @@ of patched images whose map maximum lies inside the patch (all of them, those wh
 >= 0.25 on average, those the score flags at the default threshold, and by the patch's mean change) and the score's
 AUROC on the test images. Each score and its map are computed as the library computes them (ScoreFormulas.Parts and
 Split): a term is standardized by its training mean and deviation, a feature term's value goes to the pixels in
-proportion to the values summed inside its log. Two splits: "signed", the library's (share * value, so a term below
-its training mean ranks pixels upside down), and "abs" (share * |value| + (value - |value|) / D: the same sum, pixels
-ranked by their share whatever the sign).
+proportion to the values summed inside its log. Three splits: "signed", the library's (share * value, so a term below
+its training mean ranks pixels upside down), "abs" (share * |value| + (value - |value|) / D: the same sum, pixels
+ranked by their share whatever the sign) and "shapley" (the Aumann-Shapley split from the training rows' mean map:
+each pixel's excess over its training mean, see shapley()). The library's RelativeMultiscaleSum is "Ub1:0.3 +.5B+.1C".
 
 Terms: A = ln sum S (S = the squared 3x3 mean of the residual, the default's smoothed error), B = ln d^2, C = ln sum of
 the squared residual; U:e = ln sum u with u_p = S_p / (m_p + e mean(m)), m_p the training mean of S_p (a pixel's error
@@ -29,6 +30,9 @@ SCORES = {
     "U:0.3 +.5B": [("U:0.3", 1), ("B", .5)],
     "Ub1:0.1 +.5B": [("Ub1:0.1", 1), ("B", .5)],
     "Ub1:0.3 +.5B": [("Ub1:0.3", 1), ("B", .5)],
+    "Ub1:0.3 +.5B+.1C": [("Ub1:0.3", 1), ("B", .5), ("C", .1)],
+    "Ub1:0.3 +.5B+.2C": [("Ub1:0.3", 1), ("B", .5), ("C", .2)],
+    "Ub1:1 +.5B+.1C": [("Ub1:1", 1), ("B", .5), ("C", .1)],
     "Ub:0.1 +.5B": [("Ub:0.1", 1), ("B", .5)],
     "Ub1:0.1 +.5B+.1C": [("Ub1:0.1", 1), ("B", .5), ("C", .1)],
     "A+.5B+.1C + U:0.1": [("A", 1), ("B", .5), ("C", .1), ("U:0.1", 1)],
@@ -50,6 +54,17 @@ def load(folder, part):
     x, recon, d2 = (np.load(f"{folder}/{part}_{n}.npy").astype(np.float64) for n in ("x", "recon", "d2"))
     e = x - recon
     return dict(x=x, S=local_mean(e) ** 2, P=e ** 2, d2=d2)
+
+
+def shapley(v, base, stat):
+    """The Aumann-Shapley (integrated-gradients) split of (ln sum v - mean) / std from the baseline row `base` (the
+    training rows' mean per pixel): pixel p gets (v_p - base_p) (ln sum v - ln sum base) / (sum v - sum base) / std,
+    and the constant (ln sum base - mean) / std is shared equally; the parts add up to the term exactly."""
+    total, btotal = v.sum(1, keepdims=True), base.sum()
+    gap = total - btotal
+    safe = np.where(np.abs(gap) > 1e-9 * btotal, gap, 1.0)
+    factor = np.where(np.abs(gap) > 1e-9 * btotal, (flog(total) - np.log(btotal)) / safe, 1 / btotal)
+    return ((v - base) * factor + (np.log(btotal) - stat[0]) / v.shape[1]) / stat[1]
 
 
 def main(root, classes):
@@ -89,15 +104,20 @@ def main(root, classes):
             for s, parts in SCORES.items():
                 cut = np.quantile(sum(w * z_train[n] for n, w in parts), 0.9)
                 flagged = sum(w * z_rows[n] for n, w in parts) > cut
-                for split in ("signed", "abs"):
+                for split in ("signed", "abs", "shapley"):
                     heat = 0
                     for n, w in parts:
                         if n == "B":
                             continue  # the latent part is no pixel's
                         v = per_pixel(rows, n)
                         share, value = v / np.maximum(v.sum(1, keepdims=True), FLOOR), (w * z_rows[n])[:, None]
-                        heat = heat + (share * value if split == "signed"
-                                       else share * np.abs(value) + (value - np.abs(value)) / v.shape[1])
+                        if split == "shapley":
+                            part = shapley(v, per_pixel(train, n).mean(0), stats[n])
+                            assert np.allclose(part.sum(1), z_rows[n], atol=1e-6), "the split must add up to the term"
+                            heat = heat + w * part
+                        else:
+                            heat = heat + (share * value if split == "signed"
+                                           else share * np.abs(value) + (value - np.abs(value)) / v.shape[1])
                     top = heat.argmax(1)
                     inside = ((top // SIDE >= places[:, 0]) & (top // SIDE < places[:, 0] + PATCH)
                               & (top % SIDE >= places[:, 1]) & (top % SIDE < places[:, 1] + PATCH))

@@ -62,6 +62,12 @@ internal static class ScoreFormulas
             new(ScoreTerm.MahalanobisLog, 0.5f, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale),
             new(ScoreTerm.PixelErrorLog, 0.1f, ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale),
         ],
+        AnomalyScore.RelativeMultiscaleSum =>
+        [
+            new(ScoreTerm.RelativeSmoothedErrorLog, Mean: ScoreStatistics.RelativeSmoothedErrorLogMean, Scale: ScoreStatistics.RelativeSmoothedErrorLogScale),
+            new(ScoreTerm.MahalanobisLog, 0.5f, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale),
+            new(ScoreTerm.PixelErrorLog, 0.1f, ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale),
+        ],
         _ => throw new ArgumentOutOfRangeException(nameof(score), score, "not a deterministic score"),
     };
 
@@ -104,7 +110,7 @@ internal static class ScoreFormulas
                 continue;
             }
             var perFeature = PerFeature(o, spec, p, part.Term); // (rows, F)
-            var contribution = part.Mean is null && part.Term is not (ScoreTerm.SmoothedErrorLog or ScoreTerm.PixelErrorLog)
+            var contribution = part.Mean is null && !IsLogged(part.Term)
                 ? part.Weight == 1f ? perFeature : o.Scale(perFeature, part.Weight)
                 : o.Mul(o.Div(perFeature, o.Clamp(o.RowSum(perFeature), SharedNumerics.LogFloor, float.MaxValue)), Value(o, spec, p, part));
             features = features is null ? contribution : o.Add(features, contribution);
@@ -123,6 +129,7 @@ internal static class ScoreFormulas
         ScoreTerm.SmoothedErrorLog => FlooredLog(o, o.RowSum(SmoothedSquares(o, spec, p))),
         ScoreTerm.MahalanobisLog => FlooredLog(o, LatentMahalanobis(o, p)),
         ScoreTerm.PixelErrorLog => FlooredLog(o, o.RowSum(PixelSquares(o, spec, p))),
+        ScoreTerm.RelativeSmoothedErrorLog => FlooredLog(o, o.RowSum(RelativeSmoothedSquares(o, spec, p))),
         ScoreTerm.Kl => Kl.PerRow(o, p.Mean, p.LogVar),
         ScoreTerm.SquaredError => o.RowSum(SquaredErrors(o, spec, p)),
         ScoreTerm.SmoothedError => o.RowSum(SmoothedSquares(o, spec, p)),
@@ -137,6 +144,9 @@ internal static class ScoreFormulas
         return part.Weight == 1f ? term : o.Scale(term, part.Weight);
     }
 
+    /// <summary>True for the feature terms that are logs of sums over features (split by each feature's share of the sum).</summary>
+    private static bool IsLogged(ScoreTerm term) => term is ScoreTerm.SmoothedErrorLog or ScoreTerm.PixelErrorLog or ScoreTerm.RelativeSmoothedErrorLog;
+
     /// <summary>True for the terms of the posterior alone, which no feature owns.</summary>
     private static bool IsLatent(ScoreTerm term) => term is ScoreTerm.Kl or ScoreTerm.Mahalanobis or ScoreTerm.MahalanobisLog;
 
@@ -146,6 +156,7 @@ internal static class ScoreFormulas
         ScoreTerm.Divergence => Likelihood.DivergencePerFeature(o, spec, p.Output, p.X),
         ScoreTerm.SquaredError => ExplainedFeatures.Group(o, spec, SquaredErrors(o, spec, p)),
         ScoreTerm.PixelErrorLog => ExplainedFeatures.Group(o, spec, PixelSquares(o, spec, p)),
+        ScoreTerm.RelativeSmoothedErrorLog => ExplainedFeatures.Group(o, spec, RelativeSmoothedSquares(o, spec, p)),
         _ => ExplainedFeatures.Group(o, spec, SmoothedSquares(o, spec, p)),
     };
 
@@ -159,11 +170,26 @@ internal static class ScoreFormulas
     /// once, to the residual), [rows, D]: an error the size of a stroke or a part counts, a pixel-scale texture the decoder
     /// cannot reproduce on normal images as well counts little. Images only.
     /// </summary>
-    private static T SmoothedSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class
+    internal static T SmoothedSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class
     {
-        var (c, h, w) = spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
+        var (c, h, w) = ImageOf(spec);
         return o.Square(o.LocalMean(RawResidual(o, spec, p), c, h, w));
     }
+
+    /// <summary>
+    /// <see cref="SmoothedSquares{T}"/> in units of each pixel's usual level (<see cref="ScoreStatistics.SmoothedErrorUsual"/>),
+    /// then smoothed by the 3x3 mean once more, [rows, D]: a garment's print, fold or edge that the model always gets
+    /// somewhat wrong counts about 1 wherever it is, and an error where the training rows had none counts many times
+    /// that; the second mean keeps a single pixel's ratio from outweighing a part. Images only.
+    /// </summary>
+    private static T RelativeSmoothedSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class
+    {
+        var (c, h, w) = ImageOf(spec);
+        return o.LocalMean(o.Div(SmoothedSquares(o, spec, p), o.Buffer(ScoreStatistics.SmoothedErrorUsual)), c, h, w);
+    }
+
+    private static (int Channels, int Height, int Width) ImageOf(VaeSpec spec) =>
+        spec.Image ?? throw new ArgumentException("the smoothed and multiscale scores need images (VaeOptions.ImageShape)");
 
     /// <summary>Per pixel, the squared reconstruction error in raw units, unsmoothed, [rows, D] (the multiscale score's pixel-scale term).</summary>
     private static T PixelSquares<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p) where T : class => o.Square(RawResidual(o, spec, p));
@@ -212,6 +238,8 @@ internal enum ScoreTerm
     SquaredError,
     /// <summary>Squared error of the 3x3-smoothed residual in raw units, a sum over pixels (images only).</summary>
     SmoothedError,
+    /// <summary>The floored log of the sum over pixels of the smoothed squared error over its usual level, smoothed again (images only).</summary>
+    RelativeSmoothedErrorLog,
 }
 
 /// <summary>

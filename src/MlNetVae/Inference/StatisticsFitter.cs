@@ -1,3 +1,4 @@
+using MlNetVae.Backends;
 using MlNetVae.Engine;
 using MlNetVae.Engine.Autodiff;
 using MlNetVae.Graph;
@@ -22,7 +23,8 @@ internal static class StatisticsFitter
     /// <summary>
     /// <see cref="Fit(VaeModelParameters, ReadOnlyMemory{float}, IEnumerable{AnomalyScore}, Compute)"/> on rows too many
     /// to hold: <paramref name="blocks"/> gives them block by block (flat [rows, D] each), and is enumerated once per
-    /// pass (one for the latent Gaussian, one for the standardized terms), so memory stays one block whatever the rows.
+    /// pass (one for the latent Gaussian, one for the pixels' usual error levels, one for the standardized terms), so
+    /// memory stays one block whatever the rows.
     /// </summary>
     public static StateDict Fit(VaeModelParameters model, IEnumerable<ReadOnlyMemory<float>> blocks, IEnumerable<AnomalyScore> scores, Compute compute)
     {
@@ -53,6 +55,20 @@ internal static class StatisticsFitter
             var (center, whitening) = gaussian.Fit();
             state.Set(ScoreStatistics.LatentCenter, [k], center);
             state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
+        }
+        if (names.Contains(ScoreStatistics.SmoothedErrorUsual))
+        {
+            // Each pixel's mean smoothed squared error, plus a share of their average (ScoreStatistics.UsualLevelFloor).
+            var pixelSums = new double[d];
+            long rows = Pass(model, (o, pass) => [ScoreFormulas.SmoothedSquares(o, model.Spec, pass)], outputs =>
+            {
+                var squares = outputs[0].Value.Span;
+                for (int i = 0; i < squares.Length; i++) pixelSums[i % d] += squares[i];
+            });
+            double floor = ScoreStatistics.UsualLevelFloor * pixelSums.Average() / rows;
+            // A model that reconstructs every training row exactly has no usual level: any error is then the same many times it.
+            if (!(floor > 0)) floor = SharedNumerics.LogFloor;
+            state.Set(ScoreStatistics.SmoothedErrorUsual, [d], [.. pixelSums.Select(s => (float)(s / rows + floor))]);
         }
         var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
         if (terms.Length == 0) return state;

@@ -90,15 +90,16 @@ public static class OnnxImport
             foreach (var name in initializers.Keys.Where(n => n.StartsWith("score.", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
                 var dims = initializers[name].Dims;
-                if (dims.Count > 2 || dims.Any(d => d < 1 || d > 4096)) throw new InvalidDataException($"initializer '{Metadata.Clip(name)}' has an " +
-                    $"impossible shape");
+                // At most a [D] vector (the pixels' usual error levels) or a [K, K] matrix.
+                if (dims.Count > 2 || dims.Any(d => d < 1 || d > Math.Max(4096, spec.Features)))
+                    throw new InvalidDataException($"initializer '{Metadata.Clip(name)}' has an impossible shape");
                 var shape = dims.Select(d => (int)d).ToArray();
                 statistics.Set(name, shape, Floats(initializers, name, shape));
             }
         }
         try
         {
-            if (statistics is not null) ScoreStatistics.Validate(statistics, spec.LatentSize);
+            if (statistics is not null) ScoreStatistics.Validate(statistics, spec.Features, spec.LatentSize);
             if (ScoreStatistics.Missing(spec, statistics, score) is { } missing) throw new ArgumentException(missing);
             return new ImportedModel(new VaeModelParameters(spec, state, statistics), score, metadata);
         }

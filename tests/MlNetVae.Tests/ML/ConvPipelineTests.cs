@@ -42,7 +42,7 @@ public class ConvPipelineTests
         var managed = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 
         Assert.That(managed.Model.Spec.Encoder.Take(2).All(l => l is ConvLayer), Is.True, "an image shape resolves to convolutions");
-        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.MultiscaleStandardizedSum), "images' default score");
+        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.RelativeMultiscaleSum), "images' default score");
 
         var onnx = managed.WithOptions(o => o with { Inference = InferenceEngine.OnnxRuntime });
         using var files = new Files();

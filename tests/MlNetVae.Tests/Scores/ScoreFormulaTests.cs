@@ -101,14 +101,14 @@ public class ScoreFormulaTests
             ScoreStatistics.DivergenceScale, ScoreStatistics.MahalanobisMean, ScoreStatistics.MahalanobisScale,
         }));
         Assert.That(s[ScoreStatistics.LatentWhitening].Shape, Is.EqualTo(new[] { 3, 3 }));
-        Assert.That(() => ScoreStatistics.Validate(s, 3), Throws.Nothing);
-        Assert.That(() => ScoreStatistics.Validate(s, 4), Throws.ArgumentException.With.Message.Contain("score statistic 'score.latent_center' has shape [3], expected [4]"));
+        Assert.That(() => ScoreStatistics.Validate(s, model.Features, 3), Throws.Nothing);
+        Assert.That(() => ScoreStatistics.Validate(s, model.Features, 4), Throws.ArgumentException.With.Message.Contain("score statistic 'score.latent_center' has shape [3], expected [4]"));
         var nan = s.Clone();
         nan[ScoreStatistics.LatentWhitening].Data[4] = float.NaN;
-        Assert.That(() => ScoreStatistics.Validate(nan, 3), Throws.ArgumentException.With.Message.Contain("non-finite"));
+        Assert.That(() => ScoreStatistics.Validate(nan, model.Features, 3), Throws.ArgumentException.With.Message.Contain("non-finite"));
         var zero = s.Clone();
         zero[ScoreStatistics.MahalanobisScale].Data[0] = 0;
-        Assert.That(() => ScoreStatistics.Validate(zero, 3), Throws.ArgumentException.With.Message.Contain("positive"));
+        Assert.That(() => ScoreStatistics.Validate(zero, model.Features, 3), Throws.ArgumentException.With.Message.Contain("positive"));
         var missing = new StateDict();
         foreach (var name in s.Names.Skip(1)) missing.Set(name, s[name].Shape, s[name].Data);
         Assert.That(ScoreStatistics.Missing(model.Spec, missing, AnomalyScore.StandardizedSum), Does.Contain("'score.latent_center'"));
@@ -123,7 +123,7 @@ public class ScoreFormulaTests
         Assert.That(Deterministic.Where(NeedsStatistics), Is.EquivalentTo(new[]
         {
             AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum, AnomalyScore.SmoothedStandardizedSum,
-            AnomalyScore.MultiscaleStandardizedSum,
+            AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum,
         }), "traced from each formula: the scores that read the fitted statistics");
     }
 

@@ -12,13 +12,14 @@ namespace MlNetVae.Tests.Scores;
 
 /// <summary>
 /// The image-only scores (<see cref="AnomalyScore.SmoothedReconstructionError"/>, <see cref="AnomalyScore.SmoothedStandardizedSum"/>
-/// and the images' default <see cref="AnomalyScore.MultiscaleStandardizedSum"/>) against their definitions written out
+/// <see cref="AnomalyScore.MultiscaleStandardizedSum"/> and the images' default <see cref="AnomalyScore.RelativeMultiscaleSum"/>) against their definitions written out
 /// in double precision from the model's own reconstructions and codes, in ONNX Runtime, and their refusals.
 /// </summary>
 public class SmoothedScoreTests
 {
     private const int D = 2 * 6 * 5;
-    private static readonly AnomalyScore[] ImageScores = [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum];
+    private static readonly AnomalyScore[] ImageScores =
+        [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum];
 
     /// <summary>A conv model on 2 x 6 x 5 images (two channels, odd sizes) with statistics of its 150 training rows; 50 test rows, 10 with a bright patch.</summary>
     private static (VaeModelParameters Model, float[] Train, float[] Test) Fitted()
@@ -53,7 +54,7 @@ public class SmoothedScoreTests
     public void TheImageScoresMatchTheirDefinitions()
     {
         var (model, train, test) = Fitted();
-        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.MultiscaleStandardizedSum), "the images' default");
+        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.RelativeMultiscaleSum), "the images' default");
         var scorer = new AnomalyScorer(model, threads: 1);
         var error = Errors(model, test);
         var smoothedLogs = StandardizedLogs(error, Errors(model, train));
@@ -63,15 +64,47 @@ public class SmoothedScoreTests
 
         var actualError = scorer.Score(test, AnomalyScore.SmoothedReconstructionError);
         var actualSum = scorer.Score(test, AnomalyScore.SmoothedStandardizedSum);
-        var actualMultiscale = scorer.Score(test);
+        var actualMultiscale = scorer.Score(test, AnomalyScore.MultiscaleStandardizedSum);
+        var relativeLogs = StandardizedLogs(Sums(RelativePixelErrors(model, train, test)), Sums(RelativePixelErrors(model, train, train)));
+        var actualRelative = scorer.Score(test);
         for (int r = 0; r < error.Length; r++)
         {
             Assert.That(actualError[r], Is.EqualTo(error[r]).Within(1e-4 * error[r] + 1e-6), $"smoothed error, row {r}");
             Assert.That(actualSum[r], Is.EqualTo(smoothedLogs[r] + distanceLogs[r]).Within(1e-3), $"smoothed standardized sum, row {r}");
             Assert.That(actualMultiscale[r], Is.EqualTo(smoothedLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(1e-3), $"multiscale standardized sum, row {r}");
+            Assert.That(actualRelative[r], Is.EqualTo(relativeLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(1e-3), $"relative multiscale sum, row {r}");
         }
+        Assert.That(actualRelative.Take(10).Average(), Is.GreaterThan(actualRelative.Skip(10).Average() + 1), "the rows with a bright patch score higher");
         Assert.That(actualSum.Take(10).Average(), Is.GreaterThan(actualSum.Skip(10).Average() + 1), "the rows with a bright patch score higher");
         Assert.That(actualMultiscale.Take(10).Average(), Is.GreaterThan(actualMultiscale.Skip(10).Average() + 1), "the rows with a bright patch score higher");
+    }
+
+    private static double[] Sums(double[] pixels) => [.. pixels.Chunk(30).Select(p => p.Sum())];
+
+    /// <summary>
+    /// Per image and pixel, the relative smoothed error from its definition, its channels summed, [rows, 6 * 5]: each
+    /// channel's squared 3x3-smoothed residual over its mean on <paramref name="train"/> plus 0.3 of that mean's average over
+    /// the features, 3x3-smoothed again.
+    /// </summary>
+    private static double[] RelativePixelErrors(VaeModelParameters model, float[] train, float[] rows)
+    {
+        double[] Squares(float[] x)
+        {
+            var reconstruction = new VaeInference(model, 1).Reconstruct(x);
+            return [.. LocalMeanTests.Reference(x.Select((v, i) => v - reconstruction[i]).ToArray(), 2, 6, 5).Select(v => v * v)];
+        }
+        var trainSquares = Squares(train);
+        int trainRows = train.Length / D, n = rows.Length / D;
+        var usual = new double[D];
+        for (int i = 0; i < trainSquares.Length; i++) usual[i % D] += trainSquares[i] / trainRows;
+        double floor = 0.3 * usual.Average();
+        var ratio = Squares(rows).Select((v, i) => (float)(v / (usual[i % D] + floor))).ToArray();
+        var smoothed = LocalMeanTests.Reference(ratio, 2, 6, 5);
+        var result = new double[n * 30];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < 2; c++)
+                for (int p = 0; p < 30; p++) result[r * 30 + p] += smoothed[r * D + c * 30 + p];
+        return result;
     }
 
     /// <summary>Per image and pixel, the residual squared (3x3-smoothed or not), its channels summed: [rows, 6 * 5].</summary>
@@ -99,6 +132,9 @@ public class SmoothedScoreTests
         var zError = StandardizedLogs(error, Errors(model, train));
         var zPixel = StandardizedLogs(pixelError, Errors(model, train, smoothed: false));
         var zDistance = StandardizedLogs(scorer.Score(test, AnomalyScore.LatentMahalanobis), scorer.Score(train, AnomalyScore.LatentMahalanobis));
+        var relativePixels = RelativePixelErrors(model, train, test);
+        var relative = Sums(relativePixels);
+        var zRelative = StandardizedLogs(relative, Sums(RelativePixelErrors(model, train, train)));
         foreach (var score in ImageScores)
         {
             var (actualScore, map, latent) = ContributionTests.Managed(model, test, score);
@@ -106,16 +142,17 @@ public class SmoothedScoreTests
             for (int r = 0; r < n; r++)
             {
                 // Each standardized log split by each pixel's share of its term, times the term's weight in the score.
-                var (smoothedFactor, pixelFactor, expectedLatent) = score switch
+                (double smoothedFactor, double relativeFactor, double pixelFactor, double expectedLatent) = score switch
                 {
-                    AnomalyScore.SmoothedReconstructionError => (1, 0, 0),
-                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, zDistance[r]),
-                    _ => (zError[r] / error[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                    AnomalyScore.SmoothedReconstructionError => (1.0, 0.0, 0.0, 0.0),
+                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, 0, zDistance[r]),
+                    AnomalyScore.MultiscaleStandardizedSum => (zError[r] / error[r], 0, 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                    _ => (0, zRelative[r] / relative[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
                 };
                 Assert.That(latent[r], Is.EqualTo(expectedLatent).Within(1e-3), $"{score}, row {r}: latent part");
                 for (int p = 0; p < 30; p++)
                 {
-                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + rawPixels[r * 30 + p] * pixelFactor;
+                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + relativePixels[r * 30 + p] * relativeFactor + rawPixels[r * 30 + p] * pixelFactor;
                     Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(1e-3 * Math.Abs(expected) + 1e-6), $"{score}, row {r}, pixel {p}");
                 }
             }
@@ -172,7 +209,10 @@ public class SmoothedScoreTests
         var stats = model.ScoreStatistics!;
         string[] smoothed = [ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale];
         string[] pixel = [ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale];
-        Assert.That(stats.Names.Skip(6), Is.EqualTo(smoothed.Concat(pixel)));
+        string[] relative = [ScoreStatistics.SmoothedErrorUsual, ScoreStatistics.RelativeSmoothedErrorLogMean, ScoreStatistics.RelativeSmoothedErrorLogScale];
+        Assert.That(stats.Names.Skip(7), Is.EqualTo(smoothed.Concat(pixel).Concat(relative.Skip(1))));
+        Assert.That(stats.Names.ElementAt(2), Is.EqualTo(ScoreStatistics.SmoothedErrorUsual), "fitted before the terms that read it");
+        Assert.That(stats[ScoreStatistics.SmoothedErrorUsual].Shape, Is.EqualTo(new[] { D }), "one usual level per pixel and channel");
         StateDict Without(params string[] names)
         {
             var s = new StateDict();
@@ -181,9 +221,9 @@ public class SmoothedScoreTests
         }
 
         // Earlier versions' statistics: every older score still works, the newer ones say what is missing.
-        var old = model.WithScoreStatistics(Without([.. smoothed, .. pixel]));
+        var old = model.WithScoreStatistics(Without([.. smoothed, .. pixel, .. relative]));
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.StandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.StandardizedSum)));
-        foreach (var score in new[] { AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum })
+        foreach (var score in new[] { AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum })
             Assert.That(() => new AnomalyScorer(old).Score(test, score),
                 Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"), score.ToString());
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
@@ -191,13 +231,27 @@ public class SmoothedScoreTests
         Assert.That(new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.SmoothedStandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.SmoothedStandardizedSum)));
         Assert.That(() => new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
             Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_error_log_mean'"));
+        // Statistics of the version before the relative score: the multiscale sum as before, the relative one names what is missing.
+        var multiscaleOnly = model.WithScoreStatistics(Without(relative));
+        Assert.That(new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
+            Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.MultiscaleStandardizedSum)));
+        Assert.That(() => new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.RelativeMultiscaleSum),
+            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.relative_smoothed_error_log_mean'"));
+        Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.SmoothedErrorUsual), AnomalyScore.RelativeMultiscaleSum),
+            Does.Contain("'score.smoothed_error_usual'"));
 
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.MahalanobisLogScale), AnomalyScore.SmoothedStandardizedSum), Does.Contain("'score.mahalanobis_log_scale'"));
         var zero = stats.Clone();
         zero[ScoreStatistics.SmoothedErrorLogScale].Data[0] = 0;
-        Assert.That(() => ScoreStatistics.Validate(zero, 3), Throws.ArgumentException.With.Message.Contain("positive"));
+        Assert.That(() => ScoreStatistics.Validate(zero, model.Features, 3), Throws.ArgumentException.With.Message.Contain("positive"));
+        var usualZero = stats.Clone();
+        usualZero[ScoreStatistics.SmoothedErrorUsual].Data[D - 1] = 0;
+        Assert.That(() => ScoreStatistics.Validate(usualZero, model.Features, 3),
+            Throws.ArgumentException.With.Message.Contain("score statistic 'score.smoothed_error_usual' must be positive"));
+        Assert.That(() => ScoreStatistics.Validate(stats, model.Features + 1, 3),
+            Throws.ArgumentException.With.Message.Contain($"'score.smoothed_error_usual' has shape [{D}], expected [{D + 1}]"));
         var nan = stats.Clone();
         nan[ScoreStatistics.MahalanobisLogMean].Data[0] = float.NaN;
-        Assert.That(() => ScoreStatistics.Validate(nan, 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_mean' holds a non-finite value"));
+        Assert.That(() => ScoreStatistics.Validate(nan, model.Features, 3), Throws.ArgumentException.With.Message.Contain("'score.mahalanobis_log_mean' holds a non-finite value"));
     }
 }
