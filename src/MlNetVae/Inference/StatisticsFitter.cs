@@ -23,8 +23,8 @@ internal static class StatisticsFitter
     /// <summary>
     /// <see cref="Fit(VaeModelParameters, ReadOnlyMemory{float}, IEnumerable{AnomalyScore}, Compute)"/> on rows too many
     /// to hold: <paramref name="blocks"/> gives them block by block (flat [rows, D] each), and is enumerated once per
-    /// pass (one for the latent Gaussian, one for the pixels' usual error levels, one for the standardized terms), so
-    /// memory stays one block whatever the rows.
+    /// pass (one for what depends on the model alone, the latent Gaussian and the pixels' usual error levels, one for
+    /// the standardized terms, which read those), so memory stays one block whatever the rows.
     /// </summary>
     public static StateDict Fit(VaeModelParameters model, IEnumerable<ReadOnlyMemory<float>> blocks, IEnumerable<AnomalyScore> scores, Compute compute)
     {
@@ -48,27 +48,34 @@ internal static class StatisticsFitter
             if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
             return n;
         }
-        if (names.Contains(ScoreStatistics.LatentCenter))
+        // First pass: what depends on the model alone, the latent Gaussian and the pixels' usual error levels.
+        bool latent = names.Contains(ScoreStatistics.LatentCenter), usual = names.Contains(ScoreStatistics.SmoothedErrorUsual);
+        var gaussian = new LatentGaussian(k);
+        var pixelSums = new double[usual ? d : 0];
+        if (latent || usual)
         {
-            var gaussian = new LatentGaussian(k);
-            Pass(model, (o, pass) => [pass.Mean, o.Exp(pass.LogVar)], outputs => gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span));
-            var (center, whitening) = gaussian.Fit();
-            state.Set(ScoreStatistics.LatentCenter, [k], center);
-            state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
-        }
-        if (names.Contains(ScoreStatistics.SmoothedErrorUsual))
-        {
-            // Each pixel's mean smoothed squared error, plus a share of their average (ScoreStatistics.UsualLevelFloor).
-            var pixelSums = new double[d];
-            long rows = Pass(model, (o, pass) => [ScoreFormulas.SmoothedSquares(o, model.Spec, pass)], outputs =>
+            long rows = Pass(model, (o, pass) => [.. latent ? [pass.Mean, o.Exp(pass.LogVar)] : Array.Empty<Node>(),
+                .. usual ? [ScoreFormulas.SmoothedSquares(o, model.Spec, pass)] : Array.Empty<Node>()], outputs =>
             {
-                var squares = outputs[0].Value.Span;
+                if (latent) gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span);
+                if (!usual) return;
+                var squares = outputs[^1].Value.Span;
                 for (int i = 0; i < squares.Length; i++) pixelSums[i % d] += squares[i];
             });
-            double floor = ScoreStatistics.UsualLevelFloor * pixelSums.Average() / rows;
-            // A model that reconstructs every training row exactly has no usual level: any error is then the same many times it.
-            if (!(floor > 0)) floor = SharedNumerics.LogFloor;
-            state.Set(ScoreStatistics.SmoothedErrorUsual, [d], [.. pixelSums.Select(s => (float)(s / rows + floor))]);
+            if (latent)
+            {
+                var (center, whitening) = gaussian.Fit();
+                state.Set(ScoreStatistics.LatentCenter, [k], center);
+                state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
+            }
+            if (usual)
+            {
+                // Each pixel's mean smoothed squared error, plus a share of their average (ScoreStatistics.UsualLevelFloor).
+                double floor = ScoreStatistics.UsualLevelFloor * pixelSums.Average() / rows;
+                // A model that reconstructs every training row exactly has no usual level: any error is then the same many times it.
+                if (!(floor > 0)) floor = SharedNumerics.LogFloor;
+                state.Set(ScoreStatistics.SmoothedErrorUsual, [d], [.. pixelSums.Select(s => (float)(s / rows + floor))]);
+            }
         }
         var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
         if (terms.Length == 0) return state;
