@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetVae.ML;
@@ -12,8 +14,8 @@ namespace MlNetVae.Tests.ML;
 /// <summary>
 /// An image model in an ML.NET pipeline as a user writes it: declaring the image shape alone picks the convolutional
 /// defaults, and the transform gives the same columns whether the managed engine or ONNX Runtime computes them, before
-/// and after Model.Save / Model.Load (numbers within float32 rounding, flags equal away from the threshold); with the
-/// contribution columns, the anomaly map (one value per pixel) too.
+/// and after Model.Save / Model.Load (numbers within float32 rounding, flags equal away from the threshold), in this
+/// process and in a new one; with the contribution columns, the anomaly map (one value per pixel) too.
 /// </summary>
 public class ConvPipelineTests
 {
@@ -64,5 +66,26 @@ public class ConvPipelineTests
             var d = Tables.Compare(here, ViewDump.Of(other.Transform(test)), "Score", "PredictedLabel", managed.Threshold.Value);
             TestContext.Out.WriteLine($"{name}: {d.Numbers} numbers, max relative difference {d.MaxRelative:G3}, {d.LabelsFlippedNearThreshold} flags flipped at the threshold");
         }
+
+        // A service loads the saved file in its own process: the image statistics (one usual error level per pixel
+        // among them) travel in the file, so loading (ONNX Runtime) and restoring (the managed engine) give the fitted columns.
+        WriteTsv(files["test.tsv"], test);
+        var (code, stdout, stderr) = ChildProcess.TestWriter(120, "dump", files["model.zip"], files["test.tsv"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var loaded = Tables.Compare(here, JsonSerializer.Deserialize<ViewDump.Table>(stdout)!, "Score", "PredictedLabel", managed.Threshold.Value);
+        TestContext.Out.WriteLine($"loaded in a new process: {loaded.Numbers} numbers, max relative difference {loaded.MaxRelative:G3}");
+        (code, stdout, stderr) = ChildProcess.TestWriter(120, "restored", files["model.zip"], files["test.tsv"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var restored = JsonSerializer.Deserialize<PipelineBehaviour>(stdout)!;
+        Assert.That(restored.Score, Is.EqualTo(nameof(AnomalyScore.RelativeMultiscaleSum)));
+        Assert.That(Tables.Compare(here, restored.Table, "Score", "PredictedLabel", managed.Threshold.Value).NotBitIdentical, Is.Zero,
+            "restored in a new process: the same engine on the same weights and statistics");
+    }
+
+    /// <summary>The rows' features as a tab-separated file with a header, as the test writer's loader reads them.</summary>
+    private static void WriteTsv(string path, IDataView rows)
+    {
+        var lines = rows.GetColumn<float[]>("Features").Select(v => string.Join('\t', v.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+        File.WriteAllLines(path, [string.Join('\t', Enumerable.Range(0, Width).Select(i => $"f{i}")), .. lines]);
     }
 }
