@@ -110,9 +110,15 @@ internal static class ScoreFormulas
                 continue;
             }
             var perFeature = PerFeature(o, spec, p, part.Term); // (rows, F)
-            var contribution = part.Mean is null && !IsLogged(part.Term)
-                ? part.Weight == 1f ? perFeature : o.Scale(perFeature, part.Weight)
-                : o.Mul(o.Div(perFeature, o.Clamp(o.RowSum(perFeature), SharedNumerics.LogFloor, float.MaxValue)), Value(o, spec, p, part));
+            T contribution;
+            if (part.Mean is null && !IsLogged(part.Term)) contribution = part.Weight == 1f ? perFeature : o.Scale(perFeature, part.Weight);
+            else
+            {
+                // A logged term is the log of these values' sum: its value comes from that sum, not from computing the values again.
+                var sum = o.RowSum(perFeature); // (rows, 1)
+                var value = IsLogged(part.Term) ? Standardized(o, part, FlooredLog(o, sum)) : Value(o, spec, p, part);
+                contribution = o.Mul(o.Div(perFeature, o.Clamp(sum, SharedNumerics.LogFloor, float.MaxValue)), value);
+            }
             features = features is null ? contribution : o.Add(features, contribution);
         }
         // A score without a feature part (or without a latent one) gives that side zeros of its shape.
@@ -137,9 +143,12 @@ internal static class ScoreFormulas
     };
 
     /// <summary>A part's value per row, [rows, 1]: its term, standardized by its training mean and deviation when it has them, times its weight.</summary>
-    private static T Value<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScorePart part) where T : class
+    private static T Value<T>(IOps<T> o, VaeSpec spec, ForwardPass<T> p, ScorePart part) where T : class =>
+        Standardized(o, part, Term(o, spec, p, part.Term));
+
+    /// <summary>A part's term per row, [rows, 1], standardized when the part has statistics, times its weight.</summary>
+    private static T Standardized<T>(IOps<T> o, ScorePart part, T term) where T : class
     {
-        var term = Term(o, spec, p, part.Term);
         if (part.Mean is not null) term = o.Div(o.Sub(term, o.Buffer(part.Mean)), o.Buffer(part.Scale!));
         return part.Weight == 1f ? term : o.Scale(term, part.Weight);
     }
