@@ -26,7 +26,7 @@ namespace MlNetVae.Benchmarks;
 /// test images, 784-400-20): fitted with and without them, reading Score only or the contributions too, the loaded model
 /// (ONNX Runtime computes every output of its graph), and CreateEnumerable of every column; rounds alternate.
 /// Usage: <c>explain [--tables [--seeds N] [--numeric N] [--categorical N] [--train N]] [--images [--classes 0,1,..] [--epochs N]
-/// [--figures DIR] [--dump DIR]] [--cost [--rounds N]]</c>; with neither --tables nor --images nor --cost, tables and images.
+/// [--figures DIR] [--dump DIR] [--set flag=value ...]] [--cost [--rounds N]]</c>; with neither --tables nor --images nor --cost, tables and images.
 /// </summary>
 public static class ExplainBenchmark
 {
@@ -146,7 +146,7 @@ public static class ExplainBenchmark
         string? figures = args.SkipWhile(a => a != "--figures").Skip(1).FirstOrDefault();
         if (figures is not null) Directory.CreateDirectory(figures);
         string? dump = args.SkipWhile(a => a != "--dump").Skip(1).FirstOrDefault();
-        var options = new VaeOptions { ImageShape = [1, Side, Side], Epochs = Int(args, "--epochs", 40) };
+        var options = SetFlags.Apply(args, new VaeOptions { ImageShape = [1, Side, Side], Epochs = Int(args, "--epochs", 40) });
         var (trainImages, trainLabels) = FashionMnist.Train();
         var (testImages, testLabels) = FashionMnist.Test();
         var byDefault = VaeSpec.DefaultScore(convolutional: true);
