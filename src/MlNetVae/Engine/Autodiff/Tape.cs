@@ -74,7 +74,7 @@ internal sealed partial class Tape
             var node = _nodes[i];
             if (!node.RequiresGrad) continue;
             node.Grad = Tensor.Resize(node.Grad, node.Value.Shape);
-            node.Grad.Clear();
+            Clear(node.Grad.Span);
         }
         if (!output.RequiresGrad) return;
         var seed = output.Grad!.Span;
@@ -85,6 +85,24 @@ internal sealed partial class Tape
             if (_nodes[i].RequiresGrad) _nodes[i].Backward(Compute);
             Timings?.BackwardDone(i);
         }
+    }
+
+    // Zeroes a gradient buffer, on every thread when it is large: an image model's activations make these clears
+    // about 3% of a step, and one core alone does not saturate the memory bus.
+    private unsafe void Clear(Span<float> buffer)
+    {
+        fixed (float* p = buffer)
+        {
+            var body = new ClearBody { Target = p };
+            Compute.ForRanges(ref body, buffer.Length);
+        }
+    }
+
+    private unsafe struct ClearBody : IRangeBody
+    {
+        public float* Target;
+
+        public readonly void Run(int start, int length) => new Span<float>(Target + start, length).Clear();
     }
 
     /// <summary>The node at the next position: the previous pass's one when it is the same op, else a new one.</summary>
