@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MlNetVae.Engine.Kernels;
 using MlNetVae.Engine.Nn;
 
@@ -142,8 +143,47 @@ internal sealed class Adam
     // the learning rate, far below the float resolution of any weight.
     private const float FlushBelow = Subnormals.Threshold;
 
-    // With clear, each gradient is zeroed as soon as it is loaded.
-    private static void Update(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
+    // With clear, each gradient is zeroed as soon as it is loaded. With AVX-512 the update runs in 16 lanes: the same
+    // operations in the same order as UpdatePortable (no fused multiply-adds; IEEE square root and division), so the
+    // same bits, in about three quarters of the time inside a training step (its square roots and divisions, not only
+    // its memory traffic, bound it).
+    internal static void Update(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
+        float b1, float b2, float eps, float l2, float decay, float stepSize, float invCorrection2Sqrt, bool clear)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            UpdatePortable(p, g, m, v, b1, b2, eps, l2, decay, stepSize, invCorrection2Sqrt, clear);
+            return;
+        }
+        int i = 0;
+        var vb1 = Vector512.Create(b1); var vb1c = Vector512.Create(1f - b1);
+        var vb2 = Vector512.Create(b2); var vb2c = Vector512.Create(1f - b2);
+        var vl2 = Vector512.Create(l2); var vdecay = Vector512.Create(decay);
+        var vstep = Vector512.Create(stepSize); var vinv = Vector512.Create(invCorrection2Sqrt);
+        var veps = Vector512.Create(eps);
+        var vtiny = Vector512.Create(FlushBelow);
+        ref float pr = ref MemoryMarshal.GetReference(p), gr = ref MemoryMarshal.GetReference(g);
+        ref float mr = ref MemoryMarshal.GetReference(m), vr = ref MemoryMarshal.GetReference(v);
+        for (; i <= p.Length - 16; i += 16)
+        {
+            nuint at = (nuint)i;
+            var pv = Vector512.LoadUnsafe(ref pr, at);
+            var graw = Vector512.LoadUnsafe(ref gr, at);
+            if (clear) Vector512<float>.Zero.StoreUnsafe(ref gr, at);
+            var gv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(graw), vtiny), Vector512<float>.Zero, graw) + vl2 * pv;
+            var mv = vb1 * Vector512.LoadUnsafe(ref mr, at) + vb1c * gv;
+            var vv = vb2 * Vector512.LoadUnsafe(ref vr, at) + vb2c * gv * gv;
+            mv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mv), vtiny), Vector512<float>.Zero, mv);
+            vv = Vector512.ConditionalSelect(Vector512.LessThan(vv, vtiny), Vector512<float>.Zero, vv);
+            mv.StoreUnsafe(ref mr, at);
+            vv.StoreUnsafe(ref vr, at);
+            (vdecay * pv - vstep * mv / (Vector512.Sqrt(vv) * vinv + veps)).StoreUnsafe(ref pr, at);
+        }
+        UpdateScalar(p, g, m, v, b1, b2, eps, l2, decay, stepSize, invCorrection2Sqrt, clear, i);
+    }
+
+    /// <summary><see cref="Update"/> without AVX-512 (Vector&lt;float&gt;); the tests run it on every machine.</summary>
+    internal static void UpdatePortable(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
         float b1, float b2, float eps, float l2, float decay, float stepSize, float invCorrection2Sqrt, bool clear)
     {
         int i = 0;
@@ -175,7 +215,14 @@ internal sealed class Adam
                 (vdecay * pv - vstep * mv / (Vector.SquareRoot(vv) * vinv + veps)).StoreUnsafe(ref pr, at);
             }
         }
-        for (; i < p.Length; i++)
+        UpdateScalar(p, g, m, v, b1, b2, eps, l2, decay, stepSize, invCorrection2Sqrt, clear, i);
+    }
+
+    // Elements from start on: the scalar form of the same update, for the tail past the last whole vector.
+    private static void UpdateScalar(Span<float> p, Span<float> g, Span<float> m, Span<float> v,
+        float b1, float b2, float eps, float l2, float decay, float stepSize, float invCorrection2Sqrt, bool clear, int start)
+    {
+        for (int i = start; i < p.Length; i++)
         {
             float gi = (MathF.Abs(g[i]) < FlushBelow ? 0f : g[i]) + l2 * p[i];
             if (clear) g[i] = 0f;
