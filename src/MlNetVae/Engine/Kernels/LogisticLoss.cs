@@ -18,7 +18,7 @@ namespace MlNetVae.Engine.Kernels;
 /// <item>With AVX-512, <see cref="Forward"/> computes e^-|l| and log1p itself in 16 lanes: e^-|l| = 2^k e^r with Cephes'
 /// single-precision polynomial for e^r (|r| &lt;= ln 2 / 2), and log1p(e) = 2 atanh(z) with z = e / (2 + e) in [0, 1/3],
 /// a series in z^2 that is accurate relative to log1p itself however small e is. .NET's Vector512.Exp and Log of
-/// floats are about 3.5 times as slow (they work in double precision): 0.5 against 1.8-2.3 ns an element on one thread,
+/// floats are about four times as slow (they work in double precision): 0.5 against 1.8-2.3 ns an element on one thread,
 /// and 3.4-3.6 for the portable path below. A block with |l| &gt; 87, where e^-|l| leaves the normal floats, goes to
 /// <see cref="Element"/>.</item>
 /// <item>Elsewhere, <see cref="ForwardPortable"/>: Vector&lt;float&gt; with .NET's Exp and Log, log1p(e) with
