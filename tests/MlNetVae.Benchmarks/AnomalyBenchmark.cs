@@ -159,6 +159,7 @@ public static class AnomalyBenchmark
         "SmoothedStandardizedSum" => "SmoothStd",
         "MultiscaleStandardizedSum" => "Multiscale",
         "RelativeMultiscaleSum" => "Relative",
+        "StructuralMultiscaleSum" => "Structural",
         _ => name.Length <= 9 ? name : name[..9],
     };
 

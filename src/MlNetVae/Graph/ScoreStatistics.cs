@@ -40,6 +40,24 @@ internal static class ScoreStatistics
         RelativeSmoothedErrorLogScale = "score.relative_smoothed_error_log_scale";
 
     /// <summary>
+    /// The lowest raw value and the range (highest minus lowest) of the training rows' pixels, [1] each: the structural
+    /// term maps both images to [0, 1] with them, since SSIM's two constants assume a known range (pixels in [0, 1] or
+    /// [0, 255] then score alike).
+    /// </summary>
+    public const string PixelLow = "score.pixel_low", PixelRange = "score.pixel_range";
+
+    /// <summary>
+    /// Per pixel (per feature, channels apart), the structural dissimilarity's usual level: its mean over the training
+    /// rows plus <see cref="UsualLevelFloor"/> times that mean's average over the features, [D]
+    /// (<see cref="ScoreTerm.RelativeStructuralErrorLog"/> divides by it).
+    /// </summary>
+    public const string StructuralErrorUsual = "score.structural_error_usual";
+
+    /// <summary>Training mean and standard deviation of <see cref="ScoreTerm.RelativeStructuralErrorLog"/>, [1] each.</summary>
+    public const string RelativeStructuralErrorLogMean = "score.relative_structural_error_log_mean",
+        RelativeStructuralErrorLogScale = "score.relative_structural_error_log_scale";
+
+    /// <summary>
     /// The share of the average usual level added to every pixel's (<see cref="SmoothedErrorUsual"/>): a pixel the
     /// training rows never got wrong (a border that is always 0) would otherwise turn any error into an infinite one.
     /// 0.3 kept the one-class AUROC of every image set of the harness (0.1 lost 0.001 on Fashion-MNIST; 1 reads the
@@ -70,15 +88,17 @@ internal static class ScoreStatistics
                 LatentWhitening => [latentSize, latentSize],
                 DivergenceMean or DivergenceScale or MahalanobisMean or MahalanobisScale or SmoothedErrorLogMean or SmoothedErrorLogScale
                     or MahalanobisLogMean or MahalanobisLogScale or PixelErrorLogMean or PixelErrorLogScale or RelativeSmoothedErrorLogMean
-                    or RelativeSmoothedErrorLogScale => [1],
-                SmoothedErrorUsual => [features],
+                    or RelativeSmoothedErrorLogScale or PixelLow or PixelRange or RelativeStructuralErrorLogMean
+                    or RelativeStructuralErrorLogScale => [1],
+                SmoothedErrorUsual or StructuralErrorUsual => [features],
                 _ => throw new ArgumentException($"'{name}' is not a score statistic"),
             };
             var t = statistics[name];
             if (!t.Shape.SequenceEqual(shape)) throw new ArgumentException($"score statistic '{name}' has shape [{string.Join(", ",
                 t.Shape)}], expected [{string.Join(", ", shape)}]");
             if (t.Data.Any(v => !float.IsFinite(v))) throw new ArgumentException($"score statistic '{name}' holds a non-finite value");
-            if ((name.EndsWith("_scale", StringComparison.Ordinal) || name == SmoothedErrorUsual) && t.Data.Any(v => !(v > 0)))
+            if ((name.EndsWith("_scale", StringComparison.Ordinal) || name is SmoothedErrorUsual or StructuralErrorUsual or PixelRange)
+                && t.Data.Any(v => !(v > 0)))
                 throw new ArgumentException($"score statistic '{name}' must be positive");
         }
     }

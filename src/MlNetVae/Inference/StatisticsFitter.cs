@@ -23,8 +23,9 @@ internal static class StatisticsFitter
     /// <summary>
     /// <see cref="Fit(VaeModelParameters, ReadOnlyMemory{float}, IEnumerable{AnomalyScore}, Compute)"/> on rows too many
     /// to hold: <paramref name="blocks"/> gives them block by block (flat [rows, D] each), and is enumerated once per
-    /// pass (one for what depends on the model alone, the latent Gaussian and the pixels' usual error levels, one for
-    /// the standardized terms, which read those), so memory stays one block whatever the rows.
+    /// pass (a scan for the pixels' range when a structural term reads it, one pass for what depends on the model alone,
+    /// the latent Gaussian and the pixels' usual levels, one for the standardized terms, which read those), so memory
+    /// stays one block whatever the rows.
     /// </summary>
     public static StateDict Fit(VaeModelParameters model, IEnumerable<ReadOnlyMemory<float>> blocks, IEnumerable<AnomalyScore> scores, Compute compute)
     {
@@ -48,19 +49,37 @@ internal static class StatisticsFitter
             if (n < 2) throw new ArgumentException("fitting score statistics needs at least 2 rows");
             return n;
         }
-        // First pass: what depends on the model alone, the latent Gaussian and the pixels' usual error levels.
-        bool latent = names.Contains(ScoreStatistics.LatentCenter), usual = names.Contains(ScoreStatistics.SmoothedErrorUsual);
-        var gaussian = new LatentGaussian(k);
-        var pixelSums = new double[usual ? d : 0];
-        if (latent || usual)
+        // The pixels' range first, when a structural term reads it: a scan of the raw rows, no model run. The structural
+        // term's usual level (next pass) maps the images by it.
+        if (names.Contains(ScoreStatistics.PixelRange))
         {
-            long rows = Pass(model, (o, pass) => [.. latent ? [pass.Mean, o.Exp(pass.LogVar)] : Array.Empty<Node>(),
-                .. usual ? [ScoreFormulas.SmoothedSquares(o, model.Spec, pass)] : Array.Empty<Node>()], outputs =>
+            float low = float.PositiveInfinity, high = float.NegativeInfinity;
+            foreach (var block in blocks)
+                foreach (float v in block.Span)
+                {
+                    if (v < low) low = v;
+                    if (v > high) high = v;
+                }
+            if (!(low <= high)) throw new ArgumentException("fitting score statistics needs at least 2 rows");
+            state.Set(ScoreStatistics.PixelLow, [1], [low]);
+            // Training images that are all one value have no range: any pixel then reads in units of 1.
+            state.Set(ScoreStatistics.PixelRange, [1], [high > low ? high - low : 1f]);
+        }
+        // Then what depends on the model alone (and the range), the latent Gaussian and the pixels' usual levels.
+        bool latent = names.Contains(ScoreStatistics.LatentCenter), usual = names.Contains(ScoreStatistics.SmoothedErrorUsual),
+            structural = names.Contains(ScoreStatistics.StructuralErrorUsual);
+        var gaussian = new LatentGaussian(k);
+        var usualSums = new double[usual ? d : 0];
+        var structuralSums = new double[structural ? d : 0];
+        if (latent || usual || structural)
+        {
+            long rows = Pass(model.WithScoreStatistics(state), (o, pass) => [.. latent ? [pass.Mean, o.Exp(pass.LogVar)] : Array.Empty<Node>(),
+                .. usual ? [ScoreFormulas.SmoothedSquares(o, model.Spec, pass)] : Array.Empty<Node>(),
+                .. structural ? [ScoreFormulas.StructuralDissimilarity(o, model.Spec, pass)] : Array.Empty<Node>()], outputs =>
             {
                 if (latent) gaussian.Add(outputs[0].Value.Span, outputs[1].Value.Span);
-                if (!usual) return;
-                var squares = outputs[^1].Value.Span;
-                for (int i = 0; i < squares.Length; i++) pixelSums[i % d] += squares[i];
+                if (usual) AddPerFeature(usualSums, outputs[latent ? 2 : 0].Value.Span);
+                if (structural) AddPerFeature(structuralSums, outputs[^1].Value.Span);
             });
             if (latent)
             {
@@ -68,14 +87,8 @@ internal static class StatisticsFitter
                 state.Set(ScoreStatistics.LatentCenter, [k], center);
                 state.Set(ScoreStatistics.LatentWhitening, [k, k], whitening);
             }
-            if (usual)
-            {
-                // Each pixel's mean smoothed squared error, plus a share of their average (ScoreStatistics.UsualLevelFloor).
-                double floor = ScoreStatistics.UsualLevelFloor * pixelSums.Average() / rows;
-                // A model that reconstructs every training row exactly has no usual level: any error is then the same many times it.
-                if (!(floor > 0)) floor = SharedNumerics.LogFloor;
-                state.Set(ScoreStatistics.SmoothedErrorUsual, [d], [.. pixelSums.Select(s => (float)(s / rows + floor))]);
-            }
+            if (usual) state.Set(ScoreStatistics.SmoothedErrorUsual, [d], UsualLevels(usualSums, rows));
+            if (structural) state.Set(ScoreStatistics.StructuralErrorUsual, [d], UsualLevels(structuralSums, rows));
         }
         var terms = wanted.SelectMany(ScoreFormulas.StandardizedTerms).DistinctBy(t => t.Term).ToArray();
         if (terms.Length == 0) return state;
@@ -97,5 +110,20 @@ internal static class StatisticsFitter
             state.Set(terms[t].Scale!, [1], [scale]);
         }
         return state;
+    }
+
+    /// <summary>Adds flat [rows, D] values to per-feature sums [D].</summary>
+    private static void AddPerFeature(double[] sums, ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++) sums[i % sums.Length] += values[i];
+    }
+
+    /// <summary>Each pixel's mean over the rows, plus a share of their average (<see cref="ScoreStatistics.UsualLevelFloor"/>), [D].</summary>
+    private static float[] UsualLevels(double[] sums, long rows)
+    {
+        double floor = ScoreStatistics.UsualLevelFloor * sums.Average() / rows;
+        // A model that reconstructs every training row exactly has no usual level: any error is then the same many times it.
+        if (!(floor > 0)) floor = SharedNumerics.LogFloor;
+        return [.. sums.Select(s => (float)(s / rows + floor))];
     }
 }

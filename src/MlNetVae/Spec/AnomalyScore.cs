@@ -102,9 +102,20 @@ public enum AnomalyScore
     /// usually weigh, so the error a foreign part adds stands out in the anomaly map (<c>FeatureContributions</c>): on
     /// Fashion-MNIST with a pasted 6x6 patch the map's largest pixel falls inside it in 82% of the images for a bright
     /// square and 76% for a piece of another image (68% and 58% with the multiscale sum), at the same AUROC within
-    /// 0.0005 on every image set of the harness. Images only; images' default (<see cref="VaeSpec.Score"/>).
+    /// 0.0005 on every image set of the harness. Images only; the images' default before <see cref="StructuralMultiscaleSum"/>.
     /// </summary>
     RelativeMultiscaleSum,
+
+    /// <summary>
+    /// <see cref="RelativeMultiscaleSum"/> plus, at 1.5 times the weight of its smoothed error, the standardized log of the
+    /// structural dissimilarity (one minus SSIM, Wang et al. 2004, per pixel, in units of each pixel's usual level and
+    /// smoothed like the error): SSIM compares the local pattern of the image and its reconstruction whatever its
+    /// brightness, so a print, texture or stroke the model cannot reproduce counts though its squared error is small.
+    /// Images only; images' default (<see cref="VaeSpec.Score"/>): Fashion-MNIST 0.9455 (0.9395 without the term), the
+    /// same with 690 images per class 0.9431, sklearn's 8x8 digits 0.9963. Its anomaly map finds a pasted 6x6 patch in 81%
+    /// of the images for a bright square and 75% for a piece of another image.
+    /// </summary>
+    StructuralMultiscaleSum,
 }
 
 /// <summary>What a score needs that the spec can check, written once: the options, the scorer and the exporter ask here.</summary>
@@ -116,7 +127,7 @@ internal static class AnomalyScores
     /// <summary>True for the scores defined on images only (they smooth over pixel neighbourhoods).</summary>
     public static bool NeedsImages(AnomalyScore score) =>
         score is AnomalyScore.SmoothedReconstructionError or AnomalyScore.SmoothedStandardizedSum or AnomalyScore.MultiscaleStandardizedSum
-            or AnomalyScore.RelativeMultiscaleSum;
+            or AnomalyScore.RelativeMultiscaleSum or AnomalyScore.StructuralMultiscaleSum;
 
     /// <summary>The deterministic scores, which a Score column and a graph can compute.</summary>
     public static IEnumerable<AnomalyScore> Deterministic => Enum.GetValues<AnomalyScore>().Where(s => !IsSampled(s));

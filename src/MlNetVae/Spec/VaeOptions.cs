@@ -212,12 +212,12 @@ public sealed record VaeOptions
 
     /// <summary>
     /// The anomaly score the Score column holds; deterministic scores only. Null = chosen by the one-class benchmarks:
-    /// <see cref="AnomalyScore.RelativeMultiscaleSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
+    /// <see cref="AnomalyScore.StructuralMultiscaleSum"/> for convolutional (image) models, <see cref="AnomalyScore.CorrectedNegElbo"/>
     /// otherwise (<see cref="VaeSpec.Score"/> holds the choice).
     /// </summary>
     [Option("score", "the anomaly score: correctednegelbo (tables' default), reconstructiondivergence, reconstructionerror, latentmahalanobis, " +
-        "combined, standardizedsum, smoothedreconstructionerror, smoothedstandardizedsum, multiscalestandardizedsum (images only) or " +
-        "relativemultiscalesum (images' default)")]
+        "combined, standardizedsum, smoothedreconstructionerror, smoothedstandardizedsum, multiscalestandardizedsum, " +
+        "relativemultiscalesum (images only) or structuralmultiscalesum (images' default)")]
     public AnomalyScore? Score { get; init; }
 
     /// <summary>

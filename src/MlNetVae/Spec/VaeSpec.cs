@@ -198,11 +198,11 @@ public sealed record VaeSpec
     /// <summary>
     /// The score a user who sets none gets, the best of the one-class benchmarks (src/MlNetVae/Graph/SCORES.md): on
     /// tables the corrected -ELBO, which needs no fitted statistics; on images, where a convolutional decoder also
-    /// reconstructs much of what it never saw, the relative multiscale sum: how far off the reconstruction is at the
-    /// scale of parts (each pixel's error in units of its usual error) and, a little, of pixels (thin strokes), plus how
-    /// unusual the code is.
+    /// reconstructs much of what it never saw, the structural multiscale sum: how far off the reconstruction is at the
+    /// scale of parts (each pixel's error in units of its usual error), in its local pattern (SSIM) and, a little, at the
+    /// scale of pixels (thin strokes), plus how unusual the code is.
     /// </summary>
-    internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.RelativeMultiscaleSum : AnomalyScore.CorrectedNegElbo;
+    internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.StructuralMultiscaleSum : AnomalyScore.CorrectedNegElbo;
 
     /// <summary>
     /// What a user who sets nothing gets: for images two stride-2 convolutions straight into an 8-dimensional latent

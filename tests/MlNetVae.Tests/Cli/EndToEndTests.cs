@@ -73,7 +73,7 @@ public class EndToEndTests
     }
 
     [TestCase("csv", new[] { "a", "colour", "b", "c" }, AnomalyScore.CorrectedNegElbo)]
-    [TestCase("idx", null, AnomalyScore.RelativeMultiscaleSum)]
+    [TestCase("idx", null, AnomalyScore.StructuralMultiscaleSum)]
     public void ScoreExplainWritesTheLargestContributionsByNameAndTheyAddUpToTheScore(string kind, string[]? names, AnomalyScore byDefault)
     {
         var f = CliFixture.Get();

@@ -44,7 +44,7 @@ public class ConvPipelineTests
         var managed = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options).Fit(train);
 
         Assert.That(managed.Model.Spec.Encoder.Take(2).All(l => l is ConvLayer), Is.True, "an image shape resolves to convolutions");
-        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.RelativeMultiscaleSum), "images' default score");
+        Assert.That(managed.AnomalyScore, Is.EqualTo(AnomalyScore.StructuralMultiscaleSum), "images' default score");
 
         var onnx = managed.WithOptions(o => o with { Inference = InferenceEngine.OnnxRuntime });
         using var files = new Files();
@@ -77,7 +77,7 @@ public class ConvPipelineTests
         (code, stdout, stderr) = ChildProcess.TestWriter(120, "restored", files["model.zip"], files["test.tsv"]);
         Assert.That(code, Is.EqualTo(0), stderr);
         var restored = JsonSerializer.Deserialize<PipelineBehaviour>(stdout)!;
-        Assert.That(restored.Score, Is.EqualTo(nameof(AnomalyScore.RelativeMultiscaleSum)));
+        Assert.That(restored.Score, Is.EqualTo(nameof(AnomalyScore.StructuralMultiscaleSum)));
         Assert.That(Tables.Compare(here, restored.Table, "Score", "PredictedLabel", managed.Threshold.Value).NotBitIdentical, Is.Zero,
             "restored in a new process: the same engine on the same weights and statistics");
     }

@@ -34,7 +34,7 @@ public class ConvModelTests
             var spec = VaeSpec.Resolve(options, statistics.Layout);
             model = new VaeModelParameters(spec, spec.Initialize(statistics, 3));
         }
-        // Image models score with RelativeMultiscaleSum by default, which reads statistics of the training rows.
+        // Image models score with StructuralMultiscaleSum by default, which reads statistics of the training rows.
         return (model.WithScoreStatistics(StatisticsFitter.Fit(model, rows, AnomalyScores.Deterministic, Compute.Shared(1))), rows);
     }
 
@@ -50,7 +50,7 @@ public class ConvModelTests
             (12, 10, 6, 5, false), (6, 5, 3, 2, false), (3, 2, 6, 5, true), (6, 5, 12, 10, true),
         }));
         Assert.That(spec.Decoder[^1].Out, Is.EqualTo(120));
-        Assert.That(spec.Score, Is.EqualTo(AnomalyScore.RelativeMultiscaleSum), "the image default score");
+        Assert.That(spec.Score, Is.EqualTo(AnomalyScore.StructuralMultiscaleSum), "the image default score");
         Assert.That(spec.Tensors.Select(t => t.Name), Does.Contain("encoder.0.weight").And.Contain("decoder.4.weight"));
     }
 
@@ -100,7 +100,7 @@ public class ConvModelTests
         var rows = TestData.UnitRows(64, 120, seed: 5);
         foreach (var (options, conv, latent, kind, score) in new[]
         {
-            (new VaeOptions { ImageShape = [1, 12, 10] }, true, 8, FeatureKind.Gaussian, AnomalyScore.RelativeMultiscaleSum),
+            (new VaeOptions { ImageShape = [1, 12, 10] }, true, 8, FeatureKind.Gaussian, AnomalyScore.StructuralMultiscaleSum),
             (new VaeOptions { ImageShape = [1, 12, 10], Architecture = Architecture.Dense }, false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
             (new VaeOptions(), false, 16, FeatureKind.Bernoulli, AnomalyScore.CorrectedNegElbo),
         })

@@ -123,7 +123,7 @@ public class ScoreFormulaTests
         Assert.That(Deterministic.Where(NeedsStatistics), Is.EquivalentTo(new[]
         {
             AnomalyScore.LatentMahalanobis, AnomalyScore.Combined, AnomalyScore.StandardizedSum, AnomalyScore.SmoothedStandardizedSum,
-            AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum,
+            AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum, AnomalyScore.StructuralMultiscaleSum,
         }), "traced from each formula: the scores that read the fitted statistics");
     }
 

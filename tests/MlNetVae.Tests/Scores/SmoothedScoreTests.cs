@@ -12,14 +12,16 @@ namespace MlNetVae.Tests.Scores;
 
 /// <summary>
 /// The image-only scores (<see cref="AnomalyScore.SmoothedReconstructionError"/>, <see cref="AnomalyScore.SmoothedStandardizedSum"/>
-/// <see cref="AnomalyScore.MultiscaleStandardizedSum"/> and the images' default <see cref="AnomalyScore.RelativeMultiscaleSum"/>) against their definitions written out
+/// <see cref="AnomalyScore.MultiscaleStandardizedSum"/>, <see cref="AnomalyScore.RelativeMultiscaleSum"/> and the images' default
+/// <see cref="AnomalyScore.StructuralMultiscaleSum"/>) against their definitions written out
 /// in double precision from the model's own reconstructions and codes, in ONNX Runtime, and their refusals.
 /// </summary>
 public class SmoothedScoreTests
 {
     private const int D = 2 * 6 * 5;
     private static readonly AnomalyScore[] ImageScores =
-        [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum];
+        [AnomalyScore.SmoothedReconstructionError, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum,
+            AnomalyScore.StructuralMultiscaleSum];
 
     /// <summary>A conv model on 2 x 6 x 5 images (two channels, odd sizes) with statistics of its 150 training rows; 50 test rows, 10 with a bright patch.</summary>
     private static (VaeModelParameters Model, float[] Train, float[] Test) Fitted()
@@ -54,7 +56,7 @@ public class SmoothedScoreTests
     public void TheImageScoresMatchTheirDefinitions()
     {
         var (model, train, test) = Fitted();
-        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.RelativeMultiscaleSum), "the images' default");
+        Assert.That(model.Spec.Score, Is.EqualTo(AnomalyScore.StructuralMultiscaleSum), "the images' default");
         var scorer = new AnomalyScorer(model, threads: 1);
         var error = Errors(model, test);
         var smoothedLogs = StandardizedLogs(error, Errors(model, train));
@@ -66,14 +68,19 @@ public class SmoothedScoreTests
         var actualSum = scorer.Score(test, AnomalyScore.SmoothedStandardizedSum);
         var actualMultiscale = scorer.Score(test, AnomalyScore.MultiscaleStandardizedSum);
         var relativeLogs = StandardizedLogs(Sums(RelativePixelErrors(model, train, test)), Sums(RelativePixelErrors(model, train, train)));
-        var actualRelative = scorer.Score(test);
+        var actualRelative = scorer.Score(test, AnomalyScore.RelativeMultiscaleSum);
+        var structuralLogs = StandardizedLogs(Sums(RelativeStructuralPixels(model, train, test)), Sums(RelativeStructuralPixels(model, train, train)));
+        var actualStructural = scorer.Score(test);
         for (int r = 0; r < error.Length; r++)
         {
             Assert.That(actualError[r], Is.EqualTo(error[r]).Within(1e-4 * error[r] + 1e-6), $"smoothed error, row {r}");
             Assert.That(actualSum[r], Is.EqualTo(smoothedLogs[r] + distanceLogs[r]).Within(1e-3), $"smoothed standardized sum, row {r}");
             Assert.That(actualMultiscale[r], Is.EqualTo(smoothedLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(1e-3), $"multiscale standardized sum, row {r}");
             Assert.That(actualRelative[r], Is.EqualTo(relativeLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(1e-3), $"relative multiscale sum, row {r}");
+            Assert.That(actualStructural[r], Is.EqualTo(relativeLogs[r] + 1.5 * structuralLogs[r] + 0.5 * distanceLogs[r] + 0.1 * pixelLogs[r]).Within(2e-3),
+                $"structural multiscale sum, row {r}");
         }
+        Assert.That(actualStructural.Take(10).Average(), Is.GreaterThan(actualStructural.Skip(10).Average() + 1), "the rows with a bright patch score higher");
         Assert.That(actualRelative.Take(10).Average(), Is.GreaterThan(actualRelative.Skip(10).Average() + 1), "the rows with a bright patch score higher");
         Assert.That(actualSum.Take(10).Average(), Is.GreaterThan(actualSum.Skip(10).Average() + 1), "the rows with a bright patch score higher");
         Assert.That(actualMultiscale.Take(10).Average(), Is.GreaterThan(actualMultiscale.Skip(10).Average() + 1), "the rows with a bright patch score higher");
@@ -83,8 +90,7 @@ public class SmoothedScoreTests
 
     /// <summary>
     /// Per image and pixel, the relative smoothed error from its definition, its channels summed, [rows, 6 * 5]: each
-    /// channel's squared 3x3-smoothed residual over its mean on <paramref name="train"/> plus 0.3 of that mean's average over
-    /// the features, 3x3-smoothed again.
+    /// channel's squared 3x3-smoothed residual in units of its usual level on <paramref name="train"/> (<see cref="Relative"/>).
     /// </summary>
     private static double[] RelativePixelErrors(VaeModelParameters model, float[] train, float[] rows)
     {
@@ -93,12 +99,47 @@ public class SmoothedScoreTests
             var reconstruction = new VaeInference(model, 1).Reconstruct(x);
             return [.. LocalMeanTests.Reference(x.Select((v, i) => v - reconstruction[i]).ToArray(), 2, 6, 5).Select(v => v * v)];
         }
-        var trainSquares = Squares(train);
+        return Relative(Squares(train), Squares(rows));
+    }
+
+    /// <summary>
+    /// Per image and pixel, the relative structural dissimilarity from its definition, its channels summed, [rows, 6 * 5]:
+    /// 1 - SSIM (Wang et al. 2004, C1 = 0.01^2, C2 = 0.03^2) of the row and its reconstruction, both mapped to [0, 1] by
+    /// the training pixels' lowest value and range, over the window of the 3x3 mean applied twice, in units of its usual
+    /// level on <paramref name="train"/> (<see cref="Relative"/>).
+    /// </summary>
+    private static double[] RelativeStructuralPixels(VaeModelParameters model, float[] train, float[] rows)
+    {
+        float low = train.Min(), range = train.Max() - low;
+        double[] Window(double[] a) =>
+            LocalMeanTests.Reference(LocalMeanTests.Reference(a.Select(v => (float)v).ToArray(), 2, 6, 5).Select(v => (float)v).ToArray(), 2, 6, 5);
+        double[] Dissimilarity(float[] x)
+        {
+            var reconstruction = new VaeInference(model, 1).Reconstruct(x);
+            double[] u = [.. x.Select(v => (v - low) / (double)range)], w = [.. reconstruction.Select(v => (v - low) / (double)range)];
+            var (mu, mw) = (Window(u), Window(w));
+            var (uu, ww, uw) = (Window([.. u.Select(v => v * v)]), Window([.. w.Select(v => v * v)]), Window([.. u.Select((v, i) => v * w[i])]));
+            return [.. u.Select((_, i) =>
+            {
+                double similarity = (2 * mu[i] * mw[i] + 1e-4) * (2 * (uw[i] - mu[i] * mw[i]) + 9e-4)
+                    / ((mu[i] * mu[i] + mw[i] * mw[i] + 1e-4) * (uu[i] - mu[i] * mu[i] + ww[i] - mw[i] * mw[i] + 9e-4));
+                return Math.Clamp(1 - similarity, 0, 2);
+            })];
+        }
+        return Relative(Dissimilarity(train), Dissimilarity(rows));
+    }
+
+    /// <summary>
+    /// Per image and pixel, a per-feature value in units of its usual level, 3x3-smoothed, channels summed, [rows, 6 * 5]:
+    /// each value over its feature's mean on the training rows plus 0.3 of that mean's average over the features.
+    /// </summary>
+    private static double[] Relative(double[] train, double[] rows)
+    {
         int trainRows = train.Length / D, n = rows.Length / D;
         var usual = new double[D];
-        for (int i = 0; i < trainSquares.Length; i++) usual[i % D] += trainSquares[i] / trainRows;
+        for (int i = 0; i < train.Length; i++) usual[i % D] += train[i] / trainRows;
         double floor = 0.3 * usual.Average();
-        var ratio = Squares(rows).Select((v, i) => (float)(v / (usual[i % D] + floor))).ToArray();
+        var ratio = rows.Select((v, i) => (float)(v / (usual[i % D] + floor))).ToArray();
         var smoothed = LocalMeanTests.Reference(ratio, 2, 6, 5);
         var result = new double[n * 30];
         for (int r = 0; r < n; r++)
@@ -135,6 +176,9 @@ public class SmoothedScoreTests
         var relativePixels = RelativePixelErrors(model, train, test);
         var relative = Sums(relativePixels);
         var zRelative = StandardizedLogs(relative, Sums(RelativePixelErrors(model, train, train)));
+        var structuralPixels = RelativeStructuralPixels(model, train, test);
+        var structural = Sums(structuralPixels);
+        var zStructural = StandardizedLogs(structural, Sums(RelativeStructuralPixels(model, train, train)));
         foreach (var score in ImageScores)
         {
             var (actualScore, map, latent) = ContributionTests.Managed(model, test, score);
@@ -142,18 +186,20 @@ public class SmoothedScoreTests
             for (int r = 0; r < n; r++)
             {
                 // Each standardized log split by each pixel's share of its term, times the term's weight in the score.
-                (double smoothedFactor, double relativeFactor, double pixelFactor, double expectedLatent) = score switch
+                (double smoothedFactor, double relativeFactor, double structuralFactor, double pixelFactor, double expectedLatent) = score switch
                 {
-                    AnomalyScore.SmoothedReconstructionError => (1.0, 0.0, 0.0, 0.0),
-                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, 0, zDistance[r]),
-                    AnomalyScore.MultiscaleStandardizedSum => (zError[r] / error[r], 0, 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
-                    _ => (0, zRelative[r] / relative[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                    AnomalyScore.SmoothedReconstructionError => (1.0, 0.0, 0.0, 0.0, 0.0),
+                    AnomalyScore.SmoothedStandardizedSum => (zError[r] / error[r], 0, 0, 0, zDistance[r]),
+                    AnomalyScore.MultiscaleStandardizedSum => (zError[r] / error[r], 0, 0, 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                    AnomalyScore.RelativeMultiscaleSum => (0, zRelative[r] / relative[r], 0, 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
+                    _ => (0, zRelative[r] / relative[r], 1.5 * zStructural[r] / structural[r], 0.1 * zPixel[r] / pixelError[r], 0.5 * zDistance[r]),
                 };
                 Assert.That(latent[r], Is.EqualTo(expectedLatent).Within(1e-3), $"{score}, row {r}: latent part");
                 for (int p = 0; p < 30; p++)
                 {
-                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + relativePixels[r * 30 + p] * relativeFactor + rawPixels[r * 30 + p] * pixelFactor;
-                    Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(1e-3 * Math.Abs(expected) + 1e-6), $"{score}, row {r}, pixel {p}");
+                    double expected = smoothedPixels[r * 30 + p] * smoothedFactor + relativePixels[r * 30 + p] * relativeFactor
+                        + structuralPixels[r * 30 + p] * structuralFactor + rawPixels[r * 30 + p] * pixelFactor;
+                    Assert.That(map[r * 30 + p], Is.EqualTo(expected).Within(2e-3 * Math.Abs(expected) + 1e-5), $"{score}, row {r}, pixel {p}");
                 }
             }
             ContributionTests.AssertAddsUp(actualScore, map, latent, score.ToString());
@@ -205,13 +251,19 @@ public class SmoothedScoreTests
     [Test]
     public void StatisticsFittedBeforeTheImageScoresStillLoadAndNameWhatIsMissing()
     {
-        var (model, _, test) = Fitted();
+        var (model, train, test) = Fitted();
         var stats = model.ScoreStatistics!;
         string[] smoothed = [ScoreStatistics.SmoothedErrorLogMean, ScoreStatistics.SmoothedErrorLogScale, ScoreStatistics.MahalanobisLogMean, ScoreStatistics.MahalanobisLogScale];
         string[] pixel = [ScoreStatistics.PixelErrorLogMean, ScoreStatistics.PixelErrorLogScale];
         string[] relative = [ScoreStatistics.SmoothedErrorUsual, ScoreStatistics.RelativeSmoothedErrorLogMean, ScoreStatistics.RelativeSmoothedErrorLogScale];
-        Assert.That(stats.Names.Skip(7), Is.EqualTo(smoothed.Concat(pixel).Concat(relative.Skip(1))));
-        Assert.That(stats.Names.ElementAt(2), Is.EqualTo(ScoreStatistics.SmoothedErrorUsual), "fitted before the terms that read it");
+        string[] structural = [ScoreStatistics.PixelLow, ScoreStatistics.PixelRange, ScoreStatistics.StructuralErrorUsual,
+            ScoreStatistics.RelativeStructuralErrorLogMean, ScoreStatistics.RelativeStructuralErrorLogScale];
+        Assert.That(stats.Names.Skip(10), Is.EqualTo(smoothed.Concat(pixel).Concat(relative.Skip(1)).Concat(structural.Skip(3))));
+        Assert.That(stats.Names.Take(6), Is.EqualTo(new[] { ScoreStatistics.PixelLow, ScoreStatistics.PixelRange, ScoreStatistics.LatentCenter,
+            ScoreStatistics.LatentWhitening, ScoreStatistics.SmoothedErrorUsual, ScoreStatistics.StructuralErrorUsual }),
+            "the range before the usual levels that read it, the usual levels before the terms that read them");
+        Assert.That(stats[ScoreStatistics.PixelLow].Data, Is.EqualTo(new[] { train.Min() }), "the training pixels' lowest value");
+        Assert.That(stats[ScoreStatistics.PixelRange].Data, Is.EqualTo(new[] { train.Max() - train.Min() }), "and their range");
         Assert.That(stats[ScoreStatistics.SmoothedErrorUsual].Shape, Is.EqualTo(new[] { D }), "one usual level per pixel and channel");
         StateDict Without(params string[] names)
         {
@@ -221,9 +273,10 @@ public class SmoothedScoreTests
         }
 
         // Earlier versions' statistics: every older score still works, the newer ones say what is missing.
-        var old = model.WithScoreStatistics(Without([.. smoothed, .. pixel, .. relative]));
+        var old = model.WithScoreStatistics(Without([.. smoothed, .. pixel, .. relative, .. structural]));
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.StandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.StandardizedSum)));
-        foreach (var score in new[] { AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum })
+        foreach (var score in new[] { AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum,
+            AnomalyScore.StructuralMultiscaleSum })
             Assert.That(() => new AnomalyScorer(old).Score(test, score),
                 Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"), score.ToString());
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
@@ -232,13 +285,25 @@ public class SmoothedScoreTests
         Assert.That(() => new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
             Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_error_log_mean'"));
         // Statistics of the version before the relative score: the multiscale sum as before, the relative one names what is missing.
-        var multiscaleOnly = model.WithScoreStatistics(Without(relative));
+        var multiscaleOnly = model.WithScoreStatistics(Without([.. relative, .. structural]));
         Assert.That(new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
             Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.MultiscaleStandardizedSum)));
         Assert.That(() => new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.RelativeMultiscaleSum),
             Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.relative_smoothed_error_log_mean'"));
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.SmoothedErrorUsual), AnomalyScore.RelativeMultiscaleSum),
             Does.Contain("'score.smoothed_error_usual'"));
+        // Statistics of the version before the structural score: the relative sum as before, the structural one names what is missing.
+        var relativeOnly = model.WithScoreStatistics(Without(structural));
+        Assert.That(new AnomalyScorer(relativeOnly).Score(test, AnomalyScore.RelativeMultiscaleSum),
+            Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.RelativeMultiscaleSum)));
+        Assert.That(() => new AnomalyScorer(relativeOnly).Score(test, AnomalyScore.StructuralMultiscaleSum),
+            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_low'"));
+        Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.StructuralErrorUsual), AnomalyScore.StructuralMultiscaleSum),
+            Does.Contain("'score.structural_error_usual'"));
+        var flat = stats.Clone();
+        flat[ScoreStatistics.PixelRange].Data[0] = 0;
+        Assert.That(() => ScoreStatistics.Validate(flat, model.Features, 3),
+            Throws.ArgumentException.With.Message.Contain("score statistic 'score.pixel_range' must be positive"));
 
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.MahalanobisLogScale), AnomalyScore.SmoothedStandardizedSum), Does.Contain("'score.mahalanobis_log_scale'"));
         var zero = stats.Clone();

@@ -4,46 +4,62 @@ using NUnit.Framework;
 
 namespace MlNetVae.Tests.Engine.Autodiff;
 
-/// <summary>a op b with b a row vector [cols] (every row) or a column [rows, 1] (every column): values and both gradients.</summary>
+/// <summary>a op b with b a row vector [cols] (every row), a column [rows, 1] (every column) or a scalar [1] (every element): values and both gradients.</summary>
 internal class BroadcastTests
 {
+    /// <summary>What b is.</summary>
+    public enum Mode
+    {
+        /// <summary>[cols].</summary>
+        Row,
+        /// <summary>[rows, 1].</summary>
+        Column,
+        /// <summary>[1].</summary>
+        Scalar,
+    }
+
     private const int Rows = 5, Cols = 7; // odd widths: the vector kernels' tails are exercised
 
     private static Tensor A => GradCheck.Random(31, -1, 1, Rows, Cols);
 
     /// <summary>b in [1, 2]: away from 0, for Div.</summary>
-    private static Tensor B(bool column) => column ? GradCheck.Random(32, 1, 2, Rows, 1) : GradCheck.Random(33, 1, 2, Cols);
+    private static Tensor B(Mode mode) => mode switch
+    {
+        Mode.Column => GradCheck.Random(32, 1, 2, Rows, 1),
+        Mode.Row => GradCheck.Random(33, 1, 2, Cols),
+        _ => GradCheck.Random(34, 1, 2, 1),
+    };
 
     [Test, Combinatorial]
-    public void GradientsToBothOperands([Values] BinaryOp op, [Values(false, true)] bool column) =>
-        GradCheck.Check((t, p) => t.Broadcast(op, p[0], p[1]), [A, B(column)]);
+    public void GradientsToBothOperands([Values] BinaryOp op, [Values] Mode mode) =>
+        GradCheck.Check((t, p) => t.Broadcast(op, p[0], p[1]), [A, B(mode)]);
 
     [Test, Combinatorial]
-    public void GradientToBAloneWhenAIsData([Values] BinaryOp op, [Values(false, true)] bool column)
+    public void GradientToBAloneWhenAIsData([Values] BinaryOp op, [Values] Mode mode)
     {
         var a = A;
-        GradCheck.Check((t, p) => t.Broadcast(op, t.Input(a), p[0]), [B(column)]);
+        GradCheck.Check((t, p) => t.Broadcast(op, t.Input(a), p[0]), [B(mode)]);
     }
 
     [Test, Combinatorial]
-    public void GradientToAAloneWhenBIsData([Values] BinaryOp op, [Values(false, true)] bool column)
+    public void GradientToAAloneWhenBIsData([Values] BinaryOp op, [Values] Mode mode)
     {
-        var b = B(column);
+        var b = B(mode);
         GradCheck.Check((t, p) => t.Broadcast(op, p[0], t.Input(b)), [A]);
     }
 
     [Test, Combinatorial]
-    public void ForwardMatchesANaiveLoop([Values] BinaryOp op, [Values(false, true)] bool column)
+    public void ForwardMatchesANaiveLoop([Values] BinaryOp op, [Values] Mode mode)
     {
         var a = A;
-        var b = B(column);
+        var b = B(mode);
         var tape = new Tape(new Compute(1));
         var y = tape.Broadcast(op, tape.Input(a), tape.Input(b)).Value;
         var expected = new double[Rows * Cols];
         for (int r = 0; r < Rows; r++)
             for (int c = 0; c < Cols; c++)
             {
-                double x = a[r, c], v = column ? b.Span[r] : b.Span[c];
+                double x = a[r, c], v = b.Span[mode switch { Mode.Column => r, Mode.Row => c, _ => 0 }];
                 expected[r * Cols + c] = op switch
                 {
                     BinaryOp.Add => x + v,
@@ -75,6 +91,7 @@ internal class BroadcastTests
         Assert.Throws<ArgumentException>(() => tape.Broadcast(BinaryOp.Add, a, tape.Input(new Tensor(Cols + 1))));
         Assert.Throws<ArgumentException>(() => tape.Broadcast(BinaryOp.Add, a, tape.Input(new Tensor(Rows + 1, 1))));
         Assert.Throws<ArgumentException>(() => tape.Broadcast(BinaryOp.Add, a, tape.Input(new Tensor(1, Cols))));
+        Assert.Throws<ArgumentException>(() => tape.Broadcast(BinaryOp.Add, a, tape.Input(new Tensor(1, 1))));
         Assert.Throws<ArgumentException>(() => tape.Broadcast(BinaryOp.Add, tape.Input(new Tensor(Cols)), tape.Input(new Tensor(Cols))));
     }
 }

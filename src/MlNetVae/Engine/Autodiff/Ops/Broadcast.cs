@@ -19,7 +19,8 @@ internal sealed partial class Tape
 {
     /// <summary>
     /// a op b for a matrix a [rows, cols] and a b that is either a vector [cols], applied to every row (a bias, a
-    /// per-feature scale), or a column [rows, 1], applied to every column (a per-row normalizer). Same-shape
+    /// per-feature scale), a column [rows, 1], applied to every column (a per-row normalizer), or a scalar [1], applied to
+    /// every element (a fitted statistic such as the pixels' range). Same-shape
     /// operands go to <see cref="Add"/>, <see cref="Sub"/>, <see cref="Mul"/> and <see cref="Div"/>.
     /// </summary>
     public Node Broadcast(BinaryOp op, Node a, Node b)
@@ -31,14 +32,14 @@ internal sealed partial class Tape
 }
 
 /// <summary>
-/// y [rows, cols] = a op b with b a row vector [cols] or a column [rows, 1]. Backward reduces b's gradient over
-/// the broadcast axis in a fixed order, so results do not depend on threading.
+/// y [rows, cols] = a op b with b a row vector [cols], a column [rows, 1] or a scalar [1]. Backward reduces b's gradient
+/// over the broadcast axes in a fixed order, so results do not depend on threading.
 /// </summary>
 internal sealed class BroadcastNode : Node
 {
     private Node _a = null!, _b = null!;
     private BinaryOp _op;
-    private bool _column;
+    private bool _column, _scalar;
     private Tensor? _scratch;
 
     public void Forward(BinaryOp op, Node a, Node b)
@@ -48,9 +49,12 @@ internal sealed class BroadcastNode : Node
         int rows = a.Value.Shape[0], cols = a.Value.Shape[1];
         bool row = b.Value.Rank == 1 && b.Value.Length == cols;
         bool column = b.Value.Rank == 2 && b.Value.Shape[0] == rows && b.Value.Shape[1] == 1;
-        if (!row && !column)
-            throw new ArgumentException($"broadcast {op} needs b as [cols] = [{cols}] or [rows, 1] = [{rows}, 1] for a {a.Value}, got b {b.Value}", nameof(b));
-        (_op, _a, _b, _column) = (op, a, b, column && !row);
+        bool scalar = b.Value.Rank == 1 && b.Value.Length == 1;
+        if (!row && !column && !scalar)
+            throw new ArgumentException(
+                $"broadcast {op} needs b as [cols] = [{cols}], [rows, 1] = [{rows}, 1] or [1] for a {a.Value}, got b {b.Value}", nameof(b));
+        // A [1] b on one column is a row vector already; as a scalar it reads b[0] for every row (Index).
+        (_op, _a, _b, _column, _scalar) = (op, a, b, column && !row, scalar && !row);
         RequiresGrad = a.RequiresGrad || b.RequiresGrad;
         var y = Output(a.Value.Shape);
         var bs = b.Value.Span;
@@ -58,10 +62,13 @@ internal sealed class BroadcastNode : Node
         {
             var ar = a.Value.Row(r);
             var yr = y.Row(r);
-            if (_column) ApplyScalar(op, ar, bs[r], yr);
+            if (_column || _scalar) ApplyScalar(op, ar, bs[Index(r)], yr);
             else Apply(op, ar, bs, yr);
         }
     }
+
+    /// <summary>Where row r's value of b is when one value serves the whole row (a column or a scalar b).</summary>
+    private int Index(int r) => _scalar ? 0 : r;
 
     private static void Apply(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
@@ -100,9 +107,9 @@ internal sealed class BroadcastNode : Node
                 switch (_op)
                 {
                     case BinaryOp.Add or BinaryOp.Sub: TensorPrimitives.Add(da, dyr, da); break;
-                    case BinaryOp.Mul when _column: TensorPrimitives.MultiplyAdd(dyr, bv[r], da, da); break;
+                    case BinaryOp.Mul when _column || _scalar: TensorPrimitives.MultiplyAdd(dyr, bv[Index(r)], da, da); break;
                     case BinaryOp.Mul: TensorPrimitives.MultiplyAdd(dyr, bv, da, da); break;
-                    case BinaryOp.Div when _column: TensorPrimitives.MultiplyAdd(dyr, 1f / bv[r], da, da); break;
+                    case BinaryOp.Div when _column || _scalar: TensorPrimitives.MultiplyAdd(dyr, 1f / bv[Index(r)], da, da); break;
                     default:
                         TensorPrimitives.Divide(dyr, bv, g);
                         TensorPrimitives.Add(da, g, da);
@@ -112,14 +119,14 @@ internal sealed class BroadcastNode : Node
             if (!_b.RequiresGrad) continue;
             // d(a op b)/db: 1, -1, a, -y / b; summed over the broadcast axis.
             var db = _b.Grad!.Span;
-            if (_column)
+            if (_column || _scalar)
             {
-                db[r] += _op switch
+                db[Index(r)] += _op switch
                 {
                     BinaryOp.Add => TensorPrimitives.Sum(dyr),
                     BinaryOp.Sub => -TensorPrimitives.Sum(dyr),
                     BinaryOp.Mul => TensorPrimitives.Dot(dyr, _a.Value.Row(r)),
-                    _ => -TensorPrimitives.Dot(dyr, Value.Row(r)) / bv[r],
+                    _ => -TensorPrimitives.Dot(dyr, Value.Row(r)) / bv[Index(r)],
                 };
                 continue;
             }
