@@ -232,6 +232,30 @@ public class SmoothedScoreTests
         }
     }
 
+    /// <summary>
+    /// Pixels in [0, 255] (ML.NET's ExtractPixels) score as the same pixels in [0, 1]: the model standardizes each pixel,
+    /// every error term is a standardized log (a scale is a constant shift), and the structural term maps the images to
+    /// [0, 1] by the training pixels' range before SSIM, whose constants assume that range.
+    /// </summary>
+    [Test]
+    public void PixelsIn0To255ScoreAsPixelsIn0To1()
+    {
+        var (model, train, test) = Fitted();
+        float[] Scaled(float[] rows) => [.. rows.Select(v => v * 255f)];
+        var options = model.Spec.Options;
+        var scaled = VaeTrainer.Train(Scaled(train), D, options).Model;
+        scaled = scaled.WithScoreStatistics(StatisticsFitter.Fit(scaled, Scaled(train), AnomalyScores.Deterministic, new Compute(1)));
+        float range = model.ScoreStatistics![ScoreStatistics.PixelRange].Data[0];
+        Assert.That(scaled.ScoreStatistics![ScoreStatistics.PixelRange].Data[0], Is.EqualTo(255f * range).Within(1e-3f), "the range, in the pixels' own units");
+        foreach (var score in ImageScores.Where(s => s != AnomalyScore.SmoothedReconstructionError)) // that one is in pixel units squared
+        {
+            var expected = new AnomalyScorer(model, threads: 1).Score(test, score);
+            var actual = new AnomalyScorer(scaled, threads: 1).Score(Scaled(test), score);
+            for (int r = 0; r < expected.Length; r++)
+                Assert.That(actual[r], Is.EqualTo(expected[r]).Within(2e-3 * (1 + Math.Abs(expected[r]))), $"{score}, row {r}");
+        }
+    }
+
     [Test]
     public void TablesRefuseTheImageScores()
     {
