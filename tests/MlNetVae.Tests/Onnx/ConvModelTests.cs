@@ -112,6 +112,26 @@ public class ConvModelTests
     }
 
     [Test]
+    public void LargeImagesGetADenseHiddenLayerAndSmallOnesNone()
+    {
+        // The default convolutions (32, 64; kernel 4, stride 2) end in 64 x 7 x 7 = 3,136 values on 28x28 images, 64 x 2 x 2
+        // = 256 on sklearn's 8x8 digits, 64 x 3 x 3 = 576 on 12x10 ones: a layer of 256 between them and the latent when
+        // they end in more than 256.
+        foreach (var (shape, hidden) in new (int[], int[])[] { ([1, 28, 28], [256]), ([28, 28], [256]), ([1, 8, 8], []), ([1, 12, 10], [256]), ([3, 4, 4], []) })
+        {
+            int d = shape.Aggregate(1, (a, b) => a * b);
+            var options = new VaeOptions { ImageShape = shape };
+            var layout = FeatureStatistics.Fit(TestData.UnitRows(4, d, seed: 5), d, options).Layout;
+            Assert.That(VaeSpec.Resolve(options, layout).EncoderHidden, Is.EqualTo(hidden), string.Join("x", shape));
+        }
+        var sixteen = new VaeOptions { ImageShape = [1, 8, 8], ConvChannels = [16] }; // 16 x 4 x 4 = 256: none
+        var small = FeatureStatistics.Fit(TestData.UnitRows(4, 64, seed: 5), 64, sixteen).Layout;
+        Assert.That(VaeSpec.Resolve(sixteen, small).EncoderHidden, Is.Empty);
+        Assert.That(VaeSpec.Resolve(sixteen with { ImageShape = [1, 8, 8], ConvChannels = [32] }, small).EncoderHidden, Is.EqualTo(new[] { 256 }), "32 x 4 x 4 = 512");
+        Assert.That(VaeSpec.Resolve(new VaeOptions { ImageShape = [1, 8, 8], EncoderHidden = [100] }, small).EncoderHidden, Is.EqualTo(new[] { 100 }), "a width the user sets stays");
+    }
+
+    [Test]
     public void FewTrainingImagesGetASmallerBatchSoAnEpochStillTakesFortySteps()
     {
         var rows = TestData.UnitRows(64, 120, seed: 5);
