@@ -304,24 +304,18 @@ public class SmoothedScoreTests
             Assert.That(() => new AnomalyScorer(old).Score(test, score),
                 Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.mahalanobis_log_mean'").And.Message.Contain("by an earlier version"), score.ToString());
         Assert.That(new AnomalyScorer(old).Score(test, AnomalyScore.SmoothedReconstructionError), Has.Length.EqualTo(50), "needs no statistics");
-        var smoothedOnly = model.WithScoreStatistics(Without(pixel));
-        Assert.That(new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.SmoothedStandardizedSum), Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.SmoothedStandardizedSum)));
-        Assert.That(() => new AnomalyScorer(smoothedOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
-            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_error_log_mean'"));
-        // Statistics of the version before the relative score: the multiscale sum as before, the relative one names what is missing.
-        var multiscaleOnly = model.WithScoreStatistics(Without([.. relative, .. structural]));
-        Assert.That(new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.MultiscaleStandardizedSum),
-            Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.MultiscaleStandardizedSum)));
-        Assert.That(() => new AnomalyScorer(multiscaleOnly).Score(test, AnomalyScore.RelativeMultiscaleSum),
-            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.relative_smoothed_error_log_mean'"));
+        // Statistics of an earlier version: the scores it had as before, the newer one names the first statistic it lacks.
+        void Older(string[] without, AnomalyScore kept, AnomalyScore newer, string missing)
+        {
+            var older = model.WithScoreStatistics(Without(without));
+            Assert.That(new AnomalyScorer(older).Score(test, kept), Is.EqualTo(new AnomalyScorer(model).Score(test, kept)), $"{kept} without {newer}'s statistics");
+            Assert.That(() => new AnomalyScorer(older).Score(test, newer), Throws.InvalidOperationException.With.Message.Contain($"needs the statistic '{missing}'"));
+        }
+        Older(pixel, AnomalyScore.SmoothedStandardizedSum, AnomalyScore.MultiscaleStandardizedSum, "score.pixel_error_log_mean");
+        Older([.. relative, .. structural], AnomalyScore.MultiscaleStandardizedSum, AnomalyScore.RelativeMultiscaleSum, "score.relative_smoothed_error_log_mean");
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.SmoothedErrorUsual), AnomalyScore.RelativeMultiscaleSum),
             Does.Contain("'score.smoothed_error_usual'"));
-        // Statistics of the version before the structural score: the relative sum as before, the structural one names what is missing.
-        var relativeOnly = model.WithScoreStatistics(Without(structural));
-        Assert.That(new AnomalyScorer(relativeOnly).Score(test, AnomalyScore.RelativeMultiscaleSum),
-            Is.EqualTo(new AnomalyScorer(model).Score(test, AnomalyScore.RelativeMultiscaleSum)));
-        Assert.That(() => new AnomalyScorer(relativeOnly).Score(test, AnomalyScore.StructuralMultiscaleSum),
-            Throws.InvalidOperationException.With.Message.Contain("needs the statistic 'score.pixel_low'"));
+        Older(structural, AnomalyScore.RelativeMultiscaleSum, AnomalyScore.StructuralMultiscaleSum, "score.pixel_low");
         Assert.That(ScoreStatistics.Missing(model.Spec, Without(ScoreStatistics.StructuralErrorUsual), AnomalyScore.StructuralMultiscaleSum),
             Does.Contain("'score.structural_error_usual'"));
         var flat = stats.Clone();
