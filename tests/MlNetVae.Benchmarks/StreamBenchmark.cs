@@ -12,7 +12,8 @@ namespace MlNetVae.Benchmarks;
 /// <c>stream fit --data PATH [--epochs 1] [--memory-budget MB]</c> fits the default model on it and times each pass
 /// (run it under <c>/usr/bin/time -v</c> for the peak memory);
 /// <c>stream quality [--rows 1000000] [--seeds 3] [--first-seed 1] [--epochs 5] [--sorted] [--memory-only] [--set flag=value ...]</c>
-/// trains in memory and in passes (a 32 MB budget) on the same file and prints test AUROC and -ELBO per seed (with
+/// trains in memory and in passes (a 32 MB budget) on the same file and prints test AUROC and -ELBO per seed, the -ELBO in
+/// model units and in the data's units, and the gap of the means in both (with
 /// --sorted, also in passes over a view that cannot shuffle, where only the pool mixes the rows; with --memory-only, in
 /// memory alone; --set changes an option, as the CLI's flag would);
 /// <c>stream read --data PATH [--rounds 3]</c> times passes that only read the file, in order and shuffled;
@@ -97,7 +98,7 @@ public static class StreamBenchmark
         int epochs = options.Epochs;
         Console.WriteLine($"{rows:N0} training rows{(sorted ? " sorted by mode and factor" : "")}, {epochs} epochs, learning rate {options.LearningRate:G3} " +
             $"with the last {options.LearningRateDecay:P0} of the steps decaying, default model otherwise; test: 20,000 rows, 5% anomalies");
-        var results = ways.ToDictionary(w => w.Name, _ => new List<(double Auroc, double NegElbo)>());
+        var results = ways.ToDictionary(w => w.Name, _ => new List<(double Auroc, double NegElbo, double DataNegElbo)>());
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
             foreach (var (name, data, budget) in ways)
             {
@@ -106,19 +107,43 @@ public static class StreamBenchmark
                 double auroc = Roc.Auroc(new AnomalyScorer(model.Model).Score(test), anomalous);
                 var (reconstruction, kl) = new VaeInference(model.Model).Elbo(normal);
                 var perRow = reconstruction.Zip(kl, (a, b) => a + b).Order().ToArray();
-                double negElbo = perRow.Average();
-                results[name].Add((auroc, negElbo));
+                double negElbo = perRow.Average(), dataNegElbo = negElbo + LogScale(model.Model);
+                results[name].Add((auroc, negElbo, dataNegElbo));
                 // Where the mean comes from: the typical row, or a few rows the model fits badly.
                 double median = perRow[perRow.Length / 2], trimmed = perRow.AsSpan(0, perRow.Length * 99 / 100).ToArray().Average();
                 // The training -ELBO every fifth epoch and at the last: has it levelled off?
                 var curve = model.Training!.History.Where(e => e.Epoch % 5 == 0 || e.Epoch == epochs).Select(e => $"{e.Epoch}: {e.NegElbo:F3}");
-                Console.WriteLine($"seed {seed}  {name,-24} test AUROC {auroc:F4}  test -ELBO {negElbo:F3} (median {median:F3}, without the worst 1% " +
+                Console.WriteLine($"seed {seed}  {name,-24} test AUROC {auroc:F4}  test -ELBO {negElbo:F3}, in the data's units {dataNegElbo:F3} " +
+                    $"(median {median:F3}, without the worst 1% " +
                     $"{trimmed:F3})  ({clock.Elapsed.TotalSeconds:F0} s; " +
                     $"train -ELBO at epoch {string.Join(", ", curve)})");
             }
         foreach (var (name, r) in results)
-            Console.WriteLine($"mean  {name,-24} test AUROC {r.Average(x => x.Auroc):F4}  test -ELBO {r.Average(x => x.NegElbo):F3}");
+            Console.WriteLine($"mean  {name,-24} test AUROC {r.Average(x => x.Auroc):F4}  test -ELBO {r.Average(x => x.NegElbo):F3}, " +
+                $"in the data's units {r.Average(x => x.DataNegElbo):F3}");
+        if (results.Count > 1)
+        {
+            var (memory, passes) = (results.Values.First(), results.Values.Skip(1).First());
+            foreach (var (units, select) in new (string, Func<(double, double NegElbo, double DataNegElbo), double>)[]
+                { ("model units", x => x.NegElbo), ("the data's units", x => x.DataNegElbo) })
+            {
+                double a = memory.Average(select), b = passes.Average(select);
+                Console.WriteLine($"gap of the means, {units}: {Math.Abs(b - a):F3} nats a row = {Math.Abs(b - a) / Math.Abs(a):P2} of in memory's");
+            }
+        }
         File.Delete(path);
+    }
+
+    /// <summary>
+    /// The sum of the logs of the input scales of the model's Gaussian features: -log p of a row in the data's own units is
+    /// -log p in model units (standardized features) plus this, the log-Jacobian of the standardization. Each model fits
+    /// its own standardization, so two models' -ELBOs on the same rows compare exactly only in the data's units.
+    /// </summary>
+    private static double LogScale(VaeModelParameters model)
+    {
+        var scale = model.State[VaeSpec.InputScale].Data;
+        return model.Spec.Layout.Blocks.Where(b => b.Kind == FeatureKind.Gaussian)
+            .Sum(b => Enumerable.Range(b.Start, b.Length).Sum(j => Math.Log(scale[j])));
     }
 
     /// <summary>What reading costs alone: passes over a binary file's features in order and in its shuffled order, alternating.</summary>

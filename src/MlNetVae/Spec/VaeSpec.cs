@@ -205,11 +205,6 @@ public sealed record VaeSpec
     internal static AnomalyScore DefaultScore(bool convolutional) => convolutional ? AnomalyScore.StructuralMultiscaleSum : AnomalyScore.CorrectedNegElbo;
 
     /// <summary>
-    /// What a user who sets nothing gets: for images two stride-2 convolutions straight into an 8-dimensional latent
-    /// (the one-class benchmark's best, Graph/SCORES.md), batch 128; for other wide inputs the reference VAE (400
-    /// hidden, 20 latent, batch 128); for tables a smaller two-layer network and batch 32 (README "Defaults").
-    /// </summary>
-    /// <summary>
     /// Image models' dense layers between the convolutions and the latent: one of <see cref="ImageHiddenWidth"/> when the
     /// convolutions end in more values than that (28x28 images: 3,136), none otherwise (sklearn's 8x8 digits: 256). With
     /// the structural score it puts every Fashion-MNIST class above Isolation Forest on two seeds (sandals 0.9322 and
@@ -231,6 +226,12 @@ public sealed record VaeSpec
     /// <summary>The width of an image model's dense hidden layer, when it gets one (<see cref="ConvHidden"/>).</summary>
     private const int ImageHiddenWidth = 256;
 
+    /// <summary>
+    /// What a user who sets nothing gets: for images two stride-2 convolutions into an 8-dimensional latent (the one-class
+    /// benchmark's best, Graph/SCORES.md; <see cref="ConvHidden"/> adds the dense layer large images get), batch from
+    /// <see cref="ImageBatch"/>; for other wide inputs the reference VAE (400 hidden, 20 latent, batch 128); for tables a
+    /// smaller two-layer network and batch 32 (README "Defaults").
+    /// </summary>
     internal static (int[] Hidden, int Latent, int Batch) Defaults(int features, bool convolutional, int rows = 0)
     {
         if (convolutional) return ([], 8, ImageBatch(rows));
