@@ -8,7 +8,7 @@ namespace MlNetVae.Benchmarks;
 /// <summary>
 /// The reference VAE (see <see cref="VaeTrainingBenchmark"/>) trained by the managed engine, by the TorchSharp backend
 /// (libtorch 2.10, CPU) and by PyTorch 1.13 (tests/reference/vae_fashion.py), each on the same thread count.
-/// <c>--conv</c> trains the default image model instead (two stride-2 convolutions, latent 8, Gaussian likelihood;
+/// <c>--conv</c> trains the default image model instead (two stride-2 convolutions, a dense layer of 256, latent 8, Gaussian likelihood;
 /// <c>vae_fashion.py --conv</c> builds the same network in PyTorch).
 /// With <c>--conv</c> TorchSharp also trains it with libtorch's own convolutions (<see cref="TorchSharpConvPeer"/>).
 /// Every run prints the <c>limit</c> line (see <see cref="MachineLimit"/>) and the managed engine's fraction of it.

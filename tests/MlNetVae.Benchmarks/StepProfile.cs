@@ -27,7 +27,7 @@ public static class StepProfile
         var (train, _) = FashionMnist.Train();
         var peaks = MachineLimit.Measure();
         if (only != "conv") Profile("reference VAE 784-400-20", VaeTrainingBenchmark.ReferenceOptions(1, threads), train, steps, peaks);
-        if (only != "dense") Profile("default image model (conv 32-64, latent 8)", VaeTrainingBenchmark.ImageOptions(1, threads), train, steps, peaks);
+        if (only != "dense") Profile("default image model (conv 32-64, dense 256, latent 8)", VaeTrainingBenchmark.ImageOptions(1, threads), train, steps, peaks);
     }
 
     private static void Profile(string name, VaeOptions options, float[] train, int steps, MachineLimit.Peaks peaks)

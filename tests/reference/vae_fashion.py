@@ -6,7 +6,9 @@ Adam lr 1e-3. Prints one JSON line: training samples/s, epochs, seconds, and the
 per image (one z sample per image, as the example's test loop does).
 
 --conv trains MlNetVae's default image model instead: Conv2d(1, 32, 4, 2, 1), ReLU, Conv2d(32, 64, 4, 2, 1), ReLU,
-Linear(3136, 2 x 8); decoder Linear(8, 3136), ReLU, ConvTranspose2d(64, 32, 4, 2, 1), ReLU, ConvTranspose2d(32, 1, 4, 2, 1);
+Linear(3136, 256), ReLU, Linear(256, 2 x 8); decoder Linear(8, 256), ReLU, Linear(256, 3136), ReLU,
+ConvTranspose2d(64, 32, 4, 2, 1), ReLU, ConvTranspose2d(32, 1, 4, 2, 1) (--hidden 0 drops the two 256 layers: the
+default before it gave 28x28 images a dense layer);
 pixels standardized per pixel (population std floored at a quarter of the pooled std, 1 for constant pixels) with a
 Gaussian likelihood whose log-variance is learned per pixel (initialized to 0), the NLL in standardized units, as
 MlNetVae computes it.
@@ -27,6 +29,7 @@ p.add_argument("--epochs", type=int, default=10)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--conv", action="store_true", help="MlNetVae's default image model (see above)")
+p.add_argument("--hidden", type=int, default=256, help="--conv: the dense layer's width between convolutions and latent (0 = none)")
 p.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
 args = p.parse_args()
 torch.manual_seed(args.seed)
@@ -46,14 +49,18 @@ test = images("t10k-images-idx3-ubyte.gz")
 
 
 class ConvVAE(torch.nn.Module):
-    def __init__(self, latent=8):
+    def __init__(self, latent=8, hidden=256):
         super().__init__()
         self.latent = latent
+        enc_dense = [torch.nn.Linear(64 * 7 * 7, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 2 * latent)] if hidden \
+            else [torch.nn.Linear(64 * 7 * 7, 2 * latent)]
+        dec_dense = [torch.nn.Linear(latent, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 64 * 7 * 7)] if hidden \
+            else [torch.nn.Linear(latent, 64 * 7 * 7)]
         self.enc = torch.nn.Sequential(
             torch.nn.Conv2d(1, 32, 4, 2, 1), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 4, 2, 1), torch.nn.ReLU(),
-            torch.nn.Flatten(), torch.nn.Linear(64 * 7 * 7, 2 * latent))
+            torch.nn.Flatten(), *enc_dense)
         self.dec = torch.nn.Sequential(
-            torch.nn.Linear(latent, 64 * 7 * 7), torch.nn.ReLU(), torch.nn.Unflatten(1, (64, 7, 7)),
+            *dec_dense, torch.nn.ReLU(), torch.nn.Unflatten(1, (64, 7, 7)),
             torch.nn.ConvTranspose2d(64, 32, 4, 2, 1), torch.nn.ReLU(), torch.nn.ConvTranspose2d(32, 1, 4, 2, 1), torch.nn.Flatten())
         self.log_var = torch.nn.Parameter(torch.zeros(784))
 
@@ -99,7 +106,7 @@ if args.conv:
     floor = 0.25 * spread.pow(2).mean().sqrt()
     spread = torch.where(spread > 1e-12, torch.clamp(spread, min=floor.item()), torch.ones_like(spread))
     train, test = (train - center) / spread, (test - center) / spread
-    model = ConvVAE()
+    model = ConvVAE(hidden=args.hidden)
     loss_fn = lambda out, x, mu, logvar: gaussian_loss_fn(out, x, mu, logvar, model.log_var)
 else:
     model = VAE()
