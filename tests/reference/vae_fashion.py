@@ -32,6 +32,8 @@ p.add_argument("--conv", action="store_true", help="MlNetVae's default image mod
 p.add_argument("--hidden", type=int, default=256, help="--conv: the dense layer's width between convolutions and latent (0 = none)")
 p.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
 args = p.parse_args()
+if args.hidden < 0:
+    p.error(f"--hidden must be 0 (no dense layer) or a positive width, got {args.hidden}")
 torch.manual_seed(args.seed)
 torch.set_num_threads(args.threads)
 

@@ -146,7 +146,10 @@ public sealed record VaeSpec
     public AnomalyScore Score => Options.Score!.Value;
 
     /// <summary>The rows' image shape as channels x height x width, or null for tables.</summary>
-    internal (int Channels, int Height, int Width)? Image => Options.ImageShape switch
+    internal (int Channels, int Height, int Width)? Image => ImageOf(Options.ImageShape);
+
+    /// <summary>An image shape option (channels, height, width, or height, width) as channels x height x width; null stays null.</summary>
+    private static (int Channels, int Height, int Width)? ImageOf(int[]? shape) => shape switch
     {
         null => null,
         [int c, int h, int w] => (c, h, w),
@@ -213,14 +216,23 @@ public sealed record VaeSpec
     /// </summary>
     private static int[] ConvHidden(VaeOptions options)
     {
-        var shape = options.ImageShape!; // channels, height, width or height, width
-        int c = shape.Length == 3 ? shape[0] : 1, h = shape[^2], w = shape[^1], k = options.ConvKernel;
-        foreach (int channels in options.ConvChannels ?? DefaultConvChannels)
+        var last = EncoderConvolutions(ImageOf(options.ImageShape)!.Value, options.ConvChannels ?? DefaultConvChannels, options.ConvKernel).Last();
+        return last.OutFeatures > ImageHiddenWidth ? [ImageHiddenWidth] : [];
+    }
+
+    /// <summary>
+    /// The encoder's convolutions of <paramref name="image"/>, one per entry of <paramref name="channels"/>, each of
+    /// kernel <paramref name="kernel"/>, stride 2 and the padding that halves the image (rounding up).
+    /// </summary>
+    private static IEnumerable<ConvGeometry> EncoderConvolutions((int C, int H, int W) image, IEnumerable<int> channels, int kernel)
+    {
+        var (c, h, w) = image;
+        foreach (int outChannels in channels)
         {
-            var g = ConvGeometry.Conv2d(c, h, w, channels, k, k, stride: 2, padding: (k - 1) / 2);
-            (c, h, w) = (channels, g.OutHeight, g.OutWidth);
+            var g = ConvGeometry.Conv2d(c, h, w, outChannels, kernel, kernel, stride: 2, padding: (kernel - 1) / 2);
+            yield return g;
+            (c, h, w) = (outChannels, g.OutHeight, g.OutWidth);
         }
-        return (long)c * h * w > ImageHiddenWidth ? [ImageHiddenWidth] : [];
     }
 
     /// <summary>The width of an image model's dense hidden layer, when it gets one (<see cref="ConvHidden"/>).</summary>
@@ -331,18 +343,16 @@ public sealed record VaeSpec
     /// </summary>
     private (List<Layer> Encoder, List<Layer> Decoder) ConvLayers(VaeOptions o)
     {
-        var (c, h, w) = Image!.Value;
+        var image = Image!.Value;
         int k = o.ConvKernel, pad = (k - 1) / 2;
         var encoder = new List<Layer>();
-        var shapes = new List<(int C, int H, int W)> { (c, h, w) };
-        foreach (int channels in o.ConvChannels!)
+        var shapes = new List<(int C, int H, int W)> { image };
+        foreach (var g in EncoderConvolutions(image, o.ConvChannels!, k))
         {
-            var g = ConvGeometry.Conv2d(c, h, w, channels, k, k, stride: 2, padding: pad);
             encoder.Add(new ConvLayer($"encoder.{2 * encoder.Count}.weight", $"encoder.{2 * encoder.Count}.bias", g));
-            (c, h, w) = (channels, g.OutHeight, g.OutWidth);
-            shapes.Add((c, h, w));
+            shapes.Add((g.OutChannels, g.OutHeight, g.OutWidth));
         }
-        int flat = c * h * w;
+        int flat = shapes[^1].C * shapes[^1].H * shapes[^1].W;
         encoder.AddRange(Dense("encoder", 2 * encoder.Count, [flat, .. EncoderHidden, 2 * LatentSize]));
         var decoder = Dense("decoder", 0, [LatentSize, .. DecoderHidden, flat]);
         for (int i = shapes.Count - 1; i >= 1; i--)
