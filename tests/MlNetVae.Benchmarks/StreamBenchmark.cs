@@ -88,9 +88,10 @@ public static class StreamBenchmark
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnetvae-stream-{Environment.ProcessId}.idv");
         Save(new WideTable(rows, 0.01, seed: 1, sorted), path);
-        var (test, anomalous) = new WideTable(20_000, 0.05, seed: 2).ToArrays();
-        var normal = test.Chunk(WideTable.Features).Where((_, i) => !anomalous[i]).SelectMany(r => r).ToArray();
+        var test = new WideTable(20_000, 0.05, seed: 2);
         var ml = new MLContext(1);
+        // ML.NET's anomaly evaluator takes a Single label (1 = anomaly); the table's is a Boolean.
+        var labels = ml.Transforms.Conversion.ConvertType("Anomaly", "Label", DataKind.Single).Fit(test);
         var file = ml.Data.LoadFromBinary(path);
         var ways = new List<(string Name, IDataView Data, int Budget)> { ("in memory", file, 256) };
         if (!memoryOnly) ways.Add(($"in passes ({StreamedBudget} MB)", file, StreamedBudget));
@@ -104,9 +105,11 @@ public static class StreamBenchmark
             {
                 var clock = Stopwatch.StartNew();
                 var model = ml.AnomalyDetection.Trainers.VariationalAutoencoder(options with { Seed = seed, MemoryBudgetMegabytes = budget }).Fit(data);
-                double auroc = Roc.Auroc(new AnomalyScorer(model.Model).Score(test), anomalous);
-                var (reconstruction, kl) = new VaeInference(model.Model).Elbo(normal);
-                var perRow = reconstruction.Zip(kl, (a, b) => a + b).Order().ToArray();
+                // As an app gets them: ML.NET's anomaly evaluator on the transform, and its NegElbo column on the normal rows.
+                var transformed = model.Transform(test);
+                double auroc = ml.AnomalyDetection.Evaluate(labels.Transform(transformed), labelColumnName: "Anomaly").AreaUnderRocCurve;
+                var perRow = ml.Data.CreateEnumerable<Scored>(transformed, reuseRowObject: false).Where(r => !r.Label)
+                    .Select(r => (double)r.NegElbo).Order().ToArray();
                 double negElbo = perRow.Average(), dataNegElbo = negElbo + LogScale(model.Model);
                 results[name].Add((auroc, negElbo, dataNegElbo));
                 // Where the mean comes from: the typical row, or a few rows the model fits badly.
@@ -132,6 +135,13 @@ public static class StreamBenchmark
             }
         }
         File.Delete(path);
+    }
+
+    /// <summary>A scored test row: its label (true for an anomaly) and the transform's -ELBO.</summary>
+    private sealed class Scored
+    {
+        public bool Label { get; set; }
+        public float NegElbo { get; set; }
     }
 
     /// <summary>
