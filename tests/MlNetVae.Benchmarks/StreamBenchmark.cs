@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetVae.Inference;
 
 namespace MlNetVae.Benchmarks;
 

@@ -83,15 +83,6 @@ internal sealed class WideTable(long rows, double anomalies, int seed, bool sort
         }
     }
 
-    /// <summary>The labelled rows [rows, D] and labels, in memory (a test set).</summary>
-    public (float[] Rows, bool[] Anomalous) ToArrays()
-    {
-        var x = new float[rows * Features];
-        var labels = new bool[rows];
-        for (long r = 0; r < rows; r++) labels[r] = Row(r, x.AsSpan((int)(r * Features), Features));
-        return (x, labels);
-    }
-
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded)];
